@@ -1,0 +1,56 @@
+# The commands people use. `make` creates .venv itself where it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint format crawl build serve replica bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+# pywb, for the replay tests, pins old redis and werkzeug and shadows the brotli module that Scrapy
+# needs: it gets a virtual environment of its own.
+PYWB := .venv-pywb/.installed
+$(PYWB):
+	test -x .venv-pywb/bin/python || $(PYTHON) -m venv .venv-pywb
+	.venv-pywb/bin/python -m pip install --quiet --upgrade pip
+	.venv-pywb/bin/python -m pip install --quiet 'pywb==2.10.*'
+	touch $@
+
+install: $(INSTALLED) ## Install scoparchive and its tools into .venv
+
+demo: $(INSTALLED) ## Serve the replica, crawl it, build the datasets, open Datasette
+	$(BIN)/scoparchive demo
+
+test: $(INSTALLED) $(PYWB) ## Run the test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED) ## Check the code with ruff
+	$(BIN)/ruff check .
+
+format: $(INSTALLED) ## Sort imports and fix what ruff can fix
+	$(BIN)/ruff check --fix .
+
+crawl: $(INSTALLED) ## Crawl the real site politely into archive/ (SITE_URL=... for another)
+	$(BIN)/scoparchive crawl $(if $(SITE_URL),--site-url $(SITE_URL))
+
+build: $(INSTALLED) ## Build datasets/build/ from archive/, with no network
+	$(BIN)/scoparchive build
+
+serve: $(INSTALLED) ## Serve datasets/build/ with Datasette
+	$(BIN)/scoparchive serve
+
+replica: $(INSTALLED) ## Serve the replica of the site on http://127.0.0.1:8000/
+	$(BIN)/scoparchive replica
+
+clean: ## Remove the demo's archive and datasets, and caches (never archive/)
+	rm -rf demo .pytest_cache .ruff_cache .hypothesis

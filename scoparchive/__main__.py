@@ -1,0 +1,3 @@
+from scoparchive.cli import main
+
+main(prog_name="scoparchive")

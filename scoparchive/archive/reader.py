@@ -1,0 +1,422 @@
+"""Read an archive directory back: captures in capture order, revisits resolved, no network.
+
+Each WARC file is read once, sequentially; the payload a revisit stands for is read by seeking
+in a second handle kept open for the whole pass (never a file re-opened per record).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+
+from .model import (
+    ArchiveError,
+    Capture,
+    CaptureRef,
+    Headers,
+    RunInfo,
+    mime_of,
+    parse_warc_date,
+)
+from .naming import OPEN_SUFFIX, finished_warcs, open_warcs, parse_name, sort_key
+from .payload import PayloadDecodeError, decode_payload, payload_digest
+
+log = logging.getLogger(__name__)
+
+EMPTY_PAYLOAD_DIGEST = payload_digest(b"")
+_CAPTURE_TYPES = ("response", "revisit")
+# Headers a 304 must not change in the stored response (RFC 9111 4.3.4 freshening), plus ours.
+_NOT_FRESHENED = {"content-length", "content-encoding", "transfer-encoding", "content-range"}
+_READ_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError)
+
+
+@dataclass
+class StoredRecord:
+    """One WARC record, read to its end; `payload` is the raw HTTP payload when asked for."""
+
+    path: Path
+    offset: int
+    length: int
+    record: ArcWarcRecord
+    payload: bytes | None
+
+    @property
+    def rec_type(self) -> str:
+        return self.record.rec_type
+
+    def header(self, name: str) -> str | None:
+        return self.record.rec_headers.get_header(name)
+
+
+class ArchiveReader:
+    """The archive in `directory`. `.open` files (a crawl still running, or killed) are ignored
+    unless `include_open`, in which case they are read up to their last complete record."""
+
+    def __init__(self, directory: Path, *, include_open: bool = False):
+        self.directory = Path(directory)
+        self.include_open = include_open
+
+    def warc_files(self) -> list[Path]:
+        files = finished_warcs(self.directory)
+        if self.include_open:
+            files = sorted(files + open_warcs(self.directory), key=sort_key)
+        return files
+
+    def runs(self) -> list[RunInfo]:
+        runs: dict[str, RunInfo] = {}
+        for path in self.warc_files():
+            info, date = _warcinfo_of(path)
+            run_id = info.get("scoparchive-run-id") or _run_id_from_name(path)
+            started_at = parse_warc_date(date) if date else None
+            run = runs.get(run_id)
+            if run is None:
+                run = runs[run_id] = RunInfo(
+                    run_id=run_id,
+                    started_at=started_at,
+                    software=info.get("software", ""),
+                    operator=info.get("operator", ""),
+                    info=info,
+                )
+            elif started_at and (run.started_at is None or started_at < run.started_at):
+                run.started_at = started_at
+            run.files.append(path)
+        return sorted(runs.values(), key=lambda run: (run.started_at is None, run.started_at))
+
+    def records(self, *, payloads: bool = False) -> Iterator[StoredRecord]:
+        """Every record of every file, in capture order (low level: no revisit resolution)."""
+        for path in self.warc_files():
+            yield from iter_records(path, payloads=payloads)
+
+    def captures(self, *, bodies: bool = True) -> Iterator[Capture]:
+        """Response and revisit records in capture order, revisits resolved (see Capture)."""
+        with _Resolver(self, bodies) as resolver:
+            for path in self.warc_files():
+                run_id = _run_id_from_name(path)
+                for stored in iter_records(path, payloads=bodies):
+                    if stored.rec_type == "warcinfo":
+                        run_id = _warcinfo_fields(stored.record).get("scoparchive-run-id", run_id)
+                    elif stored.rec_type in _CAPTURE_TYPES:
+                        yield resolver.capture(stored, run_id)
+
+    def latest_by_url(self) -> dict[str, Capture]:
+        """Latest capture of each URL (bodies not loaded), for conditional recrawl requests:
+        `capture.headers.get("ETag")`, `capture.headers.get("Last-Modified")`."""
+        return self.recrawl_state()[1]
+
+    def known_digests(self) -> dict[str, CaptureRef]:
+        """Payload digest -> the first response record holding that payload (empty ones left
+        out), for the writer's identical-payload revisits."""
+        return self.recrawl_state()[0]
+
+    def recrawl_state(self) -> tuple[dict[str, CaptureRef], dict[str, Capture]]:
+        """`known_digests()` and `latest_by_url()` in one pass over the archive, for a writer
+        starting a new run: `ArchiveWriter(..., known_digests=d, latest_by_url=l)`."""
+        digests: dict[str, CaptureRef] = {}
+        latest: dict[str, Capture] = {}
+        for capture in self.captures(bodies=False):
+            latest[capture.url] = capture
+            digest = capture.payload_digest
+            if not capture.is_revisit and digest and digest != EMPTY_PAYLOAD_DIGEST:
+                digests.setdefault(digest, capture.ref())
+        return digests, latest
+
+    def read_capture(self, warc_file: str | Path, offset: int) -> Capture:
+        """The capture at a known place (a CDXJ line, a crawl log line). A revisit read this
+        way is not resolved (`resolved=False`): resolution needs the earlier captures."""
+        path = self.directory / warc_file
+        with path.open("rb") as fh:
+            stored = read_record_at(fh, path, offset, payload=True)
+        run_id = _run_id_from_name(path)
+        return _Resolver(self, bodies=True).capture(stored, run_id, resolve=False)
+
+
+def iter_records(path: Path, *, payloads: bool = False) -> Iterator[StoredRecord]:
+    """Records of one WARC file, each read to its end before it is yielded.
+
+    A damaged finished file raises ArchiveError naming the file and the offset where the
+    damage starts, after every record before it was yielded. A `.open` file (writer still
+    running or killed) ends quietly at its last complete record.
+    """
+    tolerant = path.name.endswith(OPEN_SUFFIX)
+    size = path.stat().st_size
+    end = 0
+    with path.open("rb") as fh:
+        records = ArchiveIterator(fh)
+        while True:
+            try:
+                stored = _next_record(records, path, fh, payloads, end, size)
+            except (*_READ_ERRORS, _Damaged) as exc:
+                if tolerant:
+                    log.warning("%s: stopping at offset %d (%s)", path, end, exc)
+                    return
+                raise ArchiveError(path, end, str(exc).strip() or type(exc).__name__) from exc
+            if stored is None:
+                break
+            end = stored.offset + stored.length
+            yield stored
+    if end != size and not tolerant:
+        raise ArchiveError(path, end, f"{size - end} bytes after the last complete record")
+
+
+def read_record_at(fh: BinaryIO, path: Path, offset: int, *, payload: bool) -> StoredRecord:
+    fh.seek(offset)
+    records = ArchiveIterator(fh)
+    try:
+        record = next(records)
+        raw = record.raw_stream.read() if payload else None
+        records.read_to_end()
+    except (*_READ_ERRORS, StopIteration) as exc:
+        raise ArchiveError(path, offset, f"no readable record here ({exc})") from exc
+    return StoredRecord(path, offset, records.get_record_length(), record, raw)
+
+
+def salvage_open_file(path: Path) -> Path | None:
+    """Finish the `.open` file a killed crawl left: cut it after its last complete record and
+    give it its final name. Returns the finished path, or None if it held nothing (removed).
+    Only for files no writer is still appending to."""
+    path = Path(path)
+    if not path.name.endswith(OPEN_SUFFIX):
+        raise ValueError(f"{path} is not a .open file")
+    end = 0
+    for stored in iter_records(path):
+        end = stored.offset + stored.length
+    if end == 0:
+        path.unlink()
+        return None
+    final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+    if final.exists():
+        raise FileExistsError(final)
+    os.truncate(path, end)
+    os.replace(path, final)
+    return final
+
+
+class _Damaged(Exception):
+    pass
+
+
+def _next_record(
+    records: ArchiveIterator, path: Path, fh: BinaryIO, payloads: bool, end: int, size: int
+) -> StoredRecord | None:
+    record = next(records, None)
+    if record is None:
+        return None
+    if record.rec_type is None:
+        raise _Damaged("not a WARC record (truncated or corrupt)")
+    raw = record.raw_stream.read() if payloads and record.rec_type in _CAPTURE_TYPES else None
+    records.read_to_end()
+    offset, length = records.get_record_offset(), records.get_record_length()
+    if offset != end:
+        raise _Damaged(f"unreadable bytes before the record at offset {offset}")
+    if getattr(record.raw_stream, "limit", 0) > 0:
+        raise _Damaged("record shorter than its Content-Length (truncated)")
+    if offset + length >= size and not _gzip_member_complete(fh, offset, length):
+        # warcio accepts a last gzip member whose trailer is cut off; a killed write looks so.
+        raise _Damaged("last gzip member is incomplete (truncated)")
+    return StoredRecord(path, offset, length, record, raw)
+
+
+def _gzip_member_complete(fh: BinaryIO, offset: int, length: int) -> bool:
+    data = os.pread(fh.fileno(), length, offset)
+    if data[:2] != b"\x1f\x8b":
+        return True  # an uncompressed WARC: nothing to check at this level
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    try:
+        decompressor.decompress(data)
+    except zlib.error:
+        return False
+    return decompressor.eof
+
+
+@dataclass
+class _Resolved:
+    """What a later server-not-modified revisit of the same URL inherits."""
+
+    status: int
+    headers: Headers
+    location: tuple[Path, int] | None
+    digest: str | None
+
+
+class _Resolver:
+    """Turns stored records into Captures, remembering enough to resolve later revisits."""
+
+    BODY_CACHE_SIZE = 32
+
+    def __init__(self, reader: ArchiveReader, bodies: bool):
+        self.reader = reader
+        self.bodies = bodies
+        self.payload_at: dict[str, tuple[Path, int]] = {}
+        self.latest: dict[str, _Resolved] = {}
+        self._handles: dict[Path, BinaryIO] = {}
+        self._bodies: OrderedDict[tuple[Path, int], tuple[bytes, str | None]] = OrderedDict()
+        self._scanned_all = False
+
+    def __enter__(self) -> _Resolver:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for fh in self._handles.values():
+            fh.close()
+        self._handles.clear()
+
+    def capture(self, stored: StoredRecord, run_id: str, *, resolve: bool = True) -> Capture:
+        record = stored.record
+        headers = Headers(record.http_headers.headers if record.http_headers else [])
+        capture = Capture(
+            url=stored.header("WARC-Target-URI") or "",
+            run_id=run_id,
+            captured_at=parse_warc_date(stored.header("WARC-Date") or ""),
+            status=_status_of(record),
+            headers=headers,
+            content_type=mime_of(headers.get("Content-Type")),
+            body=None,
+            payload_digest=stored.header("WARC-Payload-Digest"),
+            record_id=stored.header("WARC-Record-ID") or "",
+            warc_file=stored.path,
+            offset=stored.offset,
+            length=stored.length,
+            is_revisit=stored.rec_type == "revisit",
+            revisit_profile=stored.header("WARC-Profile"),
+            refers_to_record_id=stored.header("WARC-Refers-To"),
+        )
+        if not capture.is_revisit:
+            self._take_response(capture, stored)
+        elif not resolve:
+            capture.resolved = False
+        elif _is_not_modified(capture):
+            self._resolve_not_modified(capture)
+        else:
+            self._resolve_identical_payload(capture)
+        return capture
+
+    def _take_response(self, capture: Capture, stored: StoredRecord) -> None:
+        if stored.payload is not None:
+            capture.payload_digest = capture.payload_digest or payload_digest(stored.payload)
+            capture.body, capture.decode_error = _decoded(stored.payload, capture.headers)
+        location = (stored.path, stored.offset)
+        digest = capture.payload_digest
+        if digest and digest != EMPTY_PAYLOAD_DIGEST:
+            self.payload_at.setdefault(digest, location)
+        self._remember(capture, location)
+
+    def _resolve_identical_payload(self, capture: Capture) -> None:
+        digest = capture.payload_digest
+        location = self._find_payload(digest) if digest else None
+        capture.resolved = location is not None
+        if location and self.bodies:
+            capture.body, capture.decode_error = self._body_at(location)
+        self._remember(capture, location)
+
+    def _resolve_not_modified(self, capture: Capture) -> None:
+        earlier = self.latest.get(capture.url)
+        if earlier is None or earlier.location is None:
+            capture.resolved = False
+            self.latest[capture.url] = _Resolved(capture.status, capture.headers, None, None)
+            return
+        capture.status = earlier.status
+        capture.headers = _freshened(earlier.headers, capture.headers)
+        capture.content_type = mime_of(capture.headers.get("Content-Type"))
+        capture.payload_digest = earlier.digest or capture.payload_digest
+        if self.bodies:
+            capture.body, capture.decode_error = self._body_at(earlier.location)
+        self._remember(capture, earlier.location)
+
+    def _remember(self, capture: Capture, location: tuple[Path, int] | None) -> None:
+        self.latest[capture.url] = _Resolved(
+            capture.status, capture.headers, location, capture.payload_digest
+        )
+
+    def _find_payload(self, digest: str) -> tuple[Path, int] | None:
+        if digest not in self.payload_at and not self._scanned_all:
+            # The original is not earlier in capture order (files out of order, or written by
+            # a concurrent worker): index every response's digest once, then look again.
+            self._scanned_all = True
+            for stored in self.reader.records():
+                found = stored.header("WARC-Payload-Digest")
+                if stored.rec_type == "response" and found and found != EMPTY_PAYLOAD_DIGEST:
+                    self.payload_at.setdefault(found, (stored.path, stored.offset))
+        return self.payload_at.get(digest)
+
+    def _body_at(self, location: tuple[Path, int]) -> tuple[bytes, str | None]:
+        if location in self._bodies:
+            self._bodies.move_to_end(location)
+            return self._bodies[location]
+        path, offset = location
+        fh = self._handles.get(path)
+        if fh is None:
+            fh = self._handles[path] = path.open("rb")
+        stored = read_record_at(fh, path, offset, payload=True)
+        headers = Headers(stored.record.http_headers.headers if stored.record.http_headers else [])
+        result = _decoded(stored.payload or b"", headers)
+        self._bodies[location] = result
+        if len(self._bodies) > self.BODY_CACHE_SIZE:
+            self._bodies.popitem(last=False)
+        return result
+
+
+def _decoded(payload: bytes, headers: Headers) -> tuple[bytes, str | None]:
+    try:
+        return decode_payload(payload, headers), None
+    except PayloadDecodeError as exc:
+        # Keep the bytes rather than lose the capture; the caller sees why they are raw.
+        return payload, str(exc)
+
+
+def _freshened(stored: Headers, fresh: Headers) -> Headers:
+    updated = {name.lower() for name, _ in fresh if name.lower() not in _NOT_FRESHENED} - {""}
+    kept = [(name, value) for name, value in stored if name.lower() not in updated]
+    added = [(name, value) for name, value in fresh if name.lower() in updated]
+    return Headers(kept + added)
+
+
+def _is_not_modified(capture: Capture) -> bool:
+    profile = capture.revisit_profile or ""
+    if profile.endswith("/server-not-modified"):
+        return True
+    # A revisit without a known profile: a 304 can only mean "not modified".
+    return not profile.endswith("/identical-payload-digest") and capture.status == 304
+
+
+def _status_of(record: ArcWarcRecord) -> int:
+    try:
+        return int(record.http_headers.get_statuscode())
+    except (AttributeError, TypeError, ValueError):
+        return 0
+
+
+def _warcinfo_fields(record: ArcWarcRecord) -> dict[str, str]:
+    text = record.content_stream().read().decode("utf-8", "replace")
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            fields.setdefault(name.strip(), value.strip())
+    return fields
+
+
+def _warcinfo_of(path: Path) -> tuple[dict[str, str], str | None]:
+    """Fields and WARC-Date of the file's opening warcinfo record (empty if it has none)."""
+    with path.open("rb") as fh:
+        try:
+            record = next(ArchiveIterator(fh), None)
+        except _READ_ERRORS as exc:
+            raise ArchiveError(path, 0, f"unreadable first record ({exc})") from exc
+        if record is None or record.rec_type != "warcinfo":
+            return {}, None
+        return _warcinfo_fields(record), record.rec_headers.get_header("WARC-Date")
+
+
+def _run_id_from_name(path: Path) -> str:
+    parsed = parse_name(path.name.removesuffix(OPEN_SUFFIX))
+    return parsed.run_id if parsed else ""

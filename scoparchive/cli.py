@@ -1,0 +1,216 @@
+"""The command line: argument parsing and progress display over the library, nothing more."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from scoparchive import __version__
+from scoparchive.profiles import DEFAULT_PROFILE
+
+console = Console(stderr=True)
+
+DEFAULT_ARCHIVE = Path("archive")
+DEFAULT_OUT = Path("datasets/build")
+DEMO_ARCHIVE = Path("demo/archive")
+DEMO_OUT = Path("demo/datasets")
+
+
+class UserError(click.ClickException):
+    """One clear line on stderr and exit status 1, no traceback."""
+
+    def show(self, file=None):
+        console.print(f"[bold red]error:[/] {self.message}", highlight=False, soft_wrap=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scoparchive")
+def main():
+    """Archive the union's website (WARC) and build datasets from the archive."""
+
+
+@main.command()
+@click.option("--site-url", default=DEFAULT_PROFILE.base_url, show_default=True,
+              help="Base URL of a site of this CMS: the real one, a mirror, the replica.")
+@click.option("--archive", "archive_dir", type=click.Path(path_type=Path),
+              default=DEFAULT_ARCHIVE, show_default=True, help="Folder of the WARC archive.")
+@click.option("--delay", type=click.FloatRange(min=0), default=None,
+              help="Seconds between requests [default: 1 for a real site, 0 on 127.0.0.1].")
+@click.option("--max-pages", type=click.IntRange(min=1), default=None,
+              help="Stop after this many responses.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+def crawl(site_url, archive_dir, delay, max_pages, verbose):
+    """Crawl a site into a WARC archive."""
+    result = _run_crawl(site_url, archive_dir, delay, max_pages, verbose)
+    _print_crawl_report(result)
+
+
+@main.command()
+@click.option("--archive", "archive_dir", type=click.Path(path_type=Path),
+              default=DEFAULT_ARCHIVE, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT,
+              show_default=True, help="Output folder (replaced atomically by each build).")
+@click.option("--strict", is_flag=True,
+              help="Fail when field completeness falls under the thresholds.")
+@click.option("--thresholds", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="YAML file of completeness thresholds per page type.")
+def build(archive_dir, out_dir, strict, thresholds):
+    """Build SQLite, Parquet and datapackage.json from the archive, with no network."""
+    report = _run_build(archive_dir, out_dir, strict, thresholds)
+    _print_build_report(report)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT,
+              show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--open", "open_browser", is_flag=True, help="Open a web browser.")
+def serve(out_dir, port, host, open_browser):
+    """Serve the built datasets with Datasette (read-only)."""
+    _serve(out_dir, port, host, open_browser)
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--markup", type=click.Choice(["drupal", "wordpress", "semantic", "divsoup"]),
+              default="drupal", show_default=True)
+def replica(port, markup):
+    """Serve the replica of the site on 127.0.0.1 (written for tests, not the union's site)."""
+    from scoparchive.replica import serve as serve_replica
+
+    serve_replica(port, markup=markup)
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+              help="Datasette's port.")
+@click.option("--replica-port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Stop after the build.")
+def demo(port, replica_port, no_serve):
+    """Replica, crawl, build and serve in one command."""
+    from scoparchive.replica import ReplicaServer
+
+    try:
+        replica_server = ReplicaServer(port=replica_port).start()
+    except OSError as error:
+        raise UserError(f"cannot serve the replica on port {replica_port}: {error.strerror}; "
+                        "try --replica-port") from error
+    console.print(f"[bold]1/4[/] replica of the site served at {replica_server.url}")
+    try:
+        console.print(f"[bold]2/4[/] crawling it into {DEMO_ARCHIVE}/")
+        # The crawl runs in its own process: Scrapy's reactor cannot be restarted in this one.
+        _subprocess_or_fail(["crawl", "--site-url", replica_server.url,
+                             "--archive", str(DEMO_ARCHIVE)])
+        console.print(f"[bold]3/4[/] building the datasets into {DEMO_OUT}/")
+        _subprocess_or_fail(["build", "--archive", str(DEMO_ARCHIVE), "--out", str(DEMO_OUT)])
+        if no_serve:
+            return
+        console.print(f"[bold]4/4[/] Datasette at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        _serve(DEMO_OUT, port, "127.0.0.1", open_browser=_has_display())
+    finally:
+        replica_server.stop()
+
+
+# --- the work behind the commands --------------------------------------------------------------
+
+def _run_crawl(site_url, archive_dir, delay, max_pages, verbose):
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from scoparchive.crawl import CrawlError, crawl
+
+    counts = {"responses": 0, "bytes": 0}
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True, disable=verbose) as progress:
+        task = progress.add_task("starting", total=None)
+
+        def on_response(url, status, size):
+            counts["responses"] += 1
+            counts["bytes"] += size
+            progress.update(task, description=f"{counts['responses']} responses, "
+                            f"{counts['bytes'] / 1024:.0f} KiB · {status} {url}")
+
+        try:
+            return crawl(archive_dir, site_url=site_url, delay=delay, max_pages=max_pages,
+                         log_level="INFO" if verbose else "NONE", on_response=on_response)
+        except CrawlError as error:
+            raise UserError(str(error)) from error
+
+
+def _print_crawl_report(result) -> None:
+    table = RichTable(title=f"crawl {result.run_id}", show_header=False)
+    for label, value in (
+        ("site", result.site_url),
+        ("archive", str(result.archive_dir)),
+        ("responses", str(result.responses)),
+        ("bytes", f"{result.bytes:,}"),
+        ("revisits", str(result.stats.get("scoparchive/revisits", 0))),
+        ("errors", str(result.errors)),
+        ("out of scope (dropped)", str(result.stats.get("scoparchive/out_of_scope", 0))),
+        ("duration", f"{result.seconds:.1f} s"),
+        ("finish reason", result.finish_reason),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+
+
+def _run_build(archive_dir, out_dir, strict, thresholds):
+    from scoparchive.archive.model import ArchiveError
+    from scoparchive.build import BuildError, build
+
+    try:
+        with console.status("reading the archive") as status:
+            return build(archive_dir, out_dir, strict=strict, thresholds_path=thresholds,
+                         on_capture=lambda n: status.update(f"{n} captures read"))
+    except (BuildError, ArchiveError) as error:
+        raise UserError(str(error)) from error
+
+
+def _print_build_report(report) -> None:
+    table = RichTable(title=f"build → {report.out_dir}", show_header=True)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in report.row_counts.items():
+        table.add_row(name, str(count))
+    console.print(table)
+    console.print(f"{report.captures} captures from {len(report.run_ids)} crawl run(s) "
+                  f"in {report.seconds:.1f} s; database: {report.database}")
+    for failure in report.completeness_failures:
+        console.print(f"[yellow]completeness:[/] {failure}")
+
+
+def _serve(out_dir: Path, port: int, host: str, open_browser: bool) -> None:
+    from scoparchive.build import database_path
+
+    database = database_path(out_dir)
+    if database is None:
+        raise UserError(f"{out_dir}: no database; run `scoparchive build --out {out_dir}` first")
+    arguments = ["serve", "--immutable", str(database),
+                 "--metadata", str(database.parent / "metadata.json"), "--host", host,
+                 "--port", str(port), "--setting", "default_page_size", "50",
+                 "--setting", "sql_time_limit_ms", "3000"]
+    if open_browser:
+        arguments.append("--open")
+    from datasette.cli import cli as datasette_cli
+
+    # In this process, so that stopping it stops Datasette too (and the demo's replica thread).
+    with contextlib.suppress(KeyboardInterrupt):
+        datasette_cli.main(args=arguments, prog_name="datasette", standalone_mode=False)
+
+
+def _subprocess_or_fail(arguments: list[str]) -> None:
+    completed = subprocess.run([sys.executable, "-m", "scoparchive", *arguments])
+    if completed.returncode != 0:
+        raise UserError(f"`scoparchive {' '.join(arguments)}` failed")
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or sys.platform == "darwin") and not os.environ.get("CI")
+

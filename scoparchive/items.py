@@ -1,0 +1,143 @@
+"""Typed records produced by the page objects, with no I/O.
+
+Field names follow the data contract of the datasets (see ``schema.py``): a record field and the
+column it fills share one name. Raw and normalised values travel in pairs (``published_date_raw``
+and ``published_date``), as in Zyte's Article schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+PAGE_TYPES = (
+    "home",
+    "listing",
+    "article",
+    "roundup",
+    "press_listing",
+    "programme",
+    "static",
+    "legacy_article",
+    "unknown",
+)
+
+#: How a field was found: a site-specific selector, the document structure, or a fallback.
+EXTRACTION_METHODS = ("selector", "structural", "fallback")
+
+
+@dataclass
+class Image:
+    url: str
+    alt: str | None = None
+    caption: str | None = None
+    credit: str | None = None
+
+
+@dataclass
+class Link:
+    url: str
+    text: str
+    internal: bool
+
+
+@dataclass
+class Contact:
+    kind: str  # email | phone | url | address
+    value: str  # normalised: lower-case e-mail, E.164 phone, absolute URL, address text
+    raw: str
+    context: str | None = None
+
+
+@dataclass
+class Initiative:
+    position: int  # 1-based, in page order
+    name: str
+    heading_raw: str
+    departments: list[str] = field(default_factory=list)  # department codes: "75", "2A", "974"
+    place: str | None = None  # a town given in parentheses instead of codes: "Ivry"
+    place_department: str | None = None
+    description: str = ""
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    extraction_method: str = "structural"
+
+
+@dataclass
+class Teaser:
+    """A news teaser of a listing page or of the latest-news block: title, lead, link."""
+
+    title: str
+    url: str | None
+    lead: str | None = None
+    published_date: date | None = None
+    published_date_raw: str | None = None
+    media: str | None = None  # press listings name the newspaper
+
+
+@dataclass
+class ProgrammeSlot:
+    start: str  # "13h30" as written
+    end: str | None
+    label: str
+
+
+@dataclass
+class Article:
+    url: str
+    title: str | None
+    rubric: str | None = None
+    published_date: date | None = None
+    published_date_raw: str | None = None
+    lead: str | None = None
+    body_text: str = ""
+    body_markdown: str = ""
+    word_count: int = 0
+    images: list[Image] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    #: field name → "selector" | "structural" | "fallback"
+    extraction: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedPage:
+    """Everything a page object found on one page."""
+
+    url: str
+    page_type: str
+    title: str | None
+    article: Article | None = None
+    initiatives: list[Initiative] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    teasers: list[Teaser] = field(default_factory=list)  # listing items (not the boilerplate block)
+    programme: list[ProgrammeSlot] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)  # every link of the page, for discovery
+    images: list[Image] = field(default_factory=list)
+    extraction: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return json.loads(json.dumps(asdict(self), default=_json_default))
+
+    def content_fingerprint(self) -> str:
+        """A digest of the page's own content, blind to the boilerplate around it.
+
+        Every page carries the latest-news teasers, so publishing one article changes the bytes of
+        every page; a recrawl judges change on this digest instead of the payload's.
+        """
+        own = self.to_dict()
+        for volatile in ("links", "images", "extraction"):
+            own.pop(volatile, None)
+        if own.get("article"):
+            own["article"].pop("links", None)
+            own["article"].pop("extraction", None)
+        payload = json.dumps(own, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(payload).hexdigest()
+
+
+def _json_default(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not serialisable: {type(value).__name__}")

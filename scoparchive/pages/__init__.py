@@ -1,0 +1,81 @@
+"""Page objects: one parse of a page's bytes, then a typed record for its page type.
+
+>>> parsed = parse_page("https://les-scop-idf.coop/x", b"<html>...</html>")
+
+Pure: no I/O. Class names are never required; ``profile.selectors`` are an optional first try.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scoparchive.items import ParsedPage
+from scoparchive.pages.article import ArticlePage
+from scoparchive.pages.base import PageObject
+from scoparchive.pages.classify import classify, signals
+from scoparchive.pages.document import decode, parse_html, read_document
+from scoparchive.pages.layout import analyse, site_text
+from scoparchive.pages.listing import HomePage, ListingPage, PressListingPage
+from scoparchive.pages.programme import ProgrammePage
+from scoparchive.pages.roundup import RoundupPage
+from scoparchive.pages.selectors import select
+from scoparchive.pages.static import LegacyArticlePage, StaticPage
+from scoparchive.pages.urls import Resolver
+from scoparchive.profiles import DEFAULT_PROFILE, SiteProfile
+
+__all__ = ["PAGE_OBJECTS", "parse_page"]
+
+log = logging.getLogger(__name__)
+
+PAGE_OBJECTS: dict[str, type[PageObject]] = {
+    "home": HomePage,
+    "listing": ListingPage,
+    "press_listing": PressListingPage,
+    "article": ArticlePage,
+    "roundup": RoundupPage,
+    "programme": ProgrammePage,
+    "static": StaticPage,
+    "legacy_article": LegacyArticlePage,
+    "unknown": PageObject,
+}
+#: Listings are read without a date line: the first teaser's date is not the page's.
+_UNDATED_TYPES = frozenset(("home", "listing", "press_listing"))
+
+
+def parse_page(
+    url: str,
+    body: bytes | str,
+    *,
+    profile: SiteProfile = DEFAULT_PROFILE,
+    content_type: str | None = None,
+) -> ParsedPage:
+    """Classify the page and extract its record; never raises (a failure gives "unknown")."""
+    try:
+        return extract(url, body, profile=profile, content_type=content_type)
+    except Exception:  # a crawl of thousands of pages must not stop on one
+        log.exception("page object failed on %s", url)
+        return ParsedPage(url=url, page_type="unknown", title=None, extraction={"error": "crash"})
+
+
+def extract(
+    url: str,
+    body: bytes | str,
+    *,
+    profile: SiteProfile = DEFAULT_PROFILE,
+    content_type: str | None = None,
+) -> ParsedPage:
+    """``parse_page`` without the safety net, for tests that must see every exception."""
+    text = site_text(profile)
+    root = parse_html(decode(body, content_type))
+    doc = read_document(root, text.stands_alone)
+    layout = analyse(doc, text)
+    page_type = classify(url, layout, signals(layout, Resolver(url, doc.base_href, profile)))
+    if page_type in _UNDATED_TYPES:
+        layout = analyse(doc, text, dated=False)
+    page_class = PAGE_OBJECTS[page_type]
+    if profile.selectors and root is not None and issubclass(page_class, ArticlePage):
+        overrides, body_texts = select(root, profile.selectors, text.stands_alone)
+        page = page_class(url, layout, profile, overrides=overrides, body_texts=body_texts)
+    else:
+        page = page_class(url, layout, profile)
+    return page.to_item()

@@ -1,0 +1,85 @@
+"""What every page object shares: the parsed layout, URL resolution, page links and images."""
+
+from __future__ import annotations
+
+from scoparchive.items import Contact, Image, ParsedPage
+from scoparchive.pages.document import Block, RawImage
+from scoparchive.pages.layout import Layout, is_logo_line
+from scoparchive.pages.urls import Resolver, contact_from_href
+from scoparchive.profiles import SiteProfile
+from scoparchive.text.contacts import find_contacts
+
+
+class PageObject:
+    """A page of one type: the url and the parsed document in, a ParsedPage out."""
+
+    page_type = "unknown"
+
+    def __init__(self, url: str, layout: Layout, profile: SiteProfile) -> None:
+        self.url = url
+        self.layout = layout
+        self.profile = profile
+        self.resolver = Resolver(url, layout.doc.base_href, profile)
+
+    @property
+    def title(self) -> str | None:
+        index = self.layout.title
+        return self.layout.blocks[index].text if index is not None else None
+
+    def to_item(self) -> ParsedPage:
+        return ParsedPage(
+            url=self.url,
+            page_type=self.page_type,
+            title=self.title,
+            links=self.resolver.links(self.layout.doc.anchors),
+            images=self.page_images(),
+            extraction={"page_type": "structural", "title": self.layout.title_method},
+        )
+
+    def page_images(self) -> list[Image]:
+        """Images of the content: neither chrome nor in the boilerplate teaser block."""
+        start = self.layout.header if self.layout.header is not None else 0
+        return self.images_between(start, self.layout.content_end)
+
+    def images_between(self, start: int, end: int) -> list[Image]:
+        images: list[Image] = []
+        seen: set[str] = set()
+        for raw in self.layout.doc.images:
+            if raw.chrome or not start <= raw.position <= end:
+                continue
+            image = self.image(raw)
+            if image and image.url not in seen:
+                seen.add(image.url)
+                images.append(image)
+        return images
+
+    def image(self, raw: RawImage) -> Image | None:
+        url = self.resolver.absolute(raw.src)
+        if not url:
+            return None
+        return Image(url=url, alt=raw.alt or raw.title or None)
+
+    def contacts_in(self, blocks: list[Block]) -> list[Contact]:
+        """Contacts in the text of ``blocks`` and in their mailto:/tel: links, each once."""
+        found: list[Contact] = []
+        for block in blocks:
+            if is_logo_line(block.text):
+                continue
+            found.extend(find_contacts(block.text))
+            for href, text in block.links:
+                contact = contact_from_href(href, text)
+                if contact:
+                    contact.context = block.text if len(block.text) <= 300 else contact.context
+                    found.append(contact)
+        return dedupe_contacts(found)
+
+
+def dedupe_contacts(contacts: list[Contact]) -> list[Contact]:
+    seen: set[tuple[str, str]] = set()
+    unique: list[Contact] = []
+    for contact in contacts:
+        key = (contact.kind, contact.value.rstrip("/").lower())
+        if key not in seen:
+            seen.add(key)
+            unique.append(contact)
+    return unique

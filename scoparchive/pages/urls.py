@@ -1,0 +1,72 @@
+"""Links and image addresses made absolute, and told internal or external by the profile's hosts."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urljoin, urlsplit
+
+from scoparchive.items import Contact, Link
+from scoparchive.profiles import SiteProfile
+from scoparchive.text.contacts import deobfuscate_email, normalise_phone
+
+_NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:", "#", "about:", "callto:", "sms:")
+
+
+class Resolver:
+    """Absolute URLs against the page URL (or its ``<base href>``)."""
+
+    def __init__(self, url: str, base_href: str | None, profile: SiteProfile) -> None:
+        self.base = _join(url, base_href) if base_href else url
+        self.hosts = frozenset(host.lower() for host in profile.hosts)
+
+    def absolute(self, href: str) -> str | None:
+        return _join(self.base, href)
+
+    def is_internal(self, url: str) -> bool:
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            return False
+        return host is not None and host.lower() in self.hosts
+
+    def link(self, href: str, text: str) -> Link | None:
+        """A link to a web page (no mailto:, no fragment-only anchors), fragment dropped."""
+        if not href or href.lower().startswith(_NOT_PAGES):
+            return None
+        url = self.absolute(href)
+        if not url or not url.lower().startswith(("http://", "https://")):
+            return None
+        url = url.split("#", 1)[0]
+        return Link(url=url, text=text, internal=self.is_internal(url))
+
+    def links(self, anchors: list[tuple[str, str]]) -> list[Link]:
+        """Every page link once, in page order, with the first anchor text met."""
+        seen: dict[str, Link] = {}
+        for href, text in anchors:
+            link = self.link(href, text)
+            if link is None:
+                continue
+            if link.url not in seen:
+                seen[link.url] = link
+            elif not seen[link.url].text and text:
+                seen[link.url].text = text
+        return list(seen.values())
+
+
+def contact_from_href(href: str, text: str) -> Contact | None:
+    """``mailto:`` and ``tel:`` links as contacts."""
+    lowered = href.lower()
+    if lowered.startswith("mailto:"):
+        address = deobfuscate_email(unquote(href[7:].split("?", 1)[0]))
+        return Contact("email", address, href, text or None) if "@" in address else None
+    if lowered.startswith(("tel:", "callto:")):
+        raw = unquote(href.split(":", 1)[1])
+        phone = normalise_phone(raw)
+        return Contact("phone", phone, href, text or None) if phone else None
+    return None
+
+
+def _join(base: str, href: str) -> str | None:
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Item pipelines: small, one concern each, usable by Scrapy during a crawl and by the build."""

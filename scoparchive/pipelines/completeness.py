@@ -1,0 +1,101 @@
+"""Per-field completeness of the extracted records, per page type, with thresholds that can fail
+a run (``scoparchive build --strict``), as city-scrapers' and alltheplaces' validation steps do."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from scoparchive.items import ParsedPage
+
+#: What each page type is expected to carry.
+EXPECTED_FIELDS: dict[str, tuple[str, ...]] = {
+    "article": ("title", "published_date", "lead", "body_text"),
+    "roundup": ("title", "published_date", "lead", "body_text", "initiatives"),
+    "programme": ("title", "published_date", "body_text", "programme"),
+    "legacy_article": ("title", "published_date", "body_text"),
+    "listing": ("title", "teasers"),
+    "press_listing": ("title", "teasers"),
+    "home": ("teasers",),
+    "static": ("title",),
+    "unknown": ("title",),
+}
+
+
+def filled_fields(page: ParsedPage) -> dict[str, bool]:
+    article = page.article
+    values = {
+        "title": page.title,
+        "published_date": article.published_date if article else None,
+        "lead": article.lead if article else None,
+        "body_text": article.body_text if article else None,
+        "initiatives": page.initiatives,
+        "programme": page.programme,
+        "teasers": page.teasers,
+    }
+    return {name: bool(values[name]) for name in EXPECTED_FIELDS.get(page.page_type, ())}
+
+
+@dataclass
+class Completeness:
+    pages: Counter = field(default_factory=Counter)
+    filled: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, page: ParsedPage) -> None:
+        self.pages[page.page_type] += 1
+        for name, is_filled in filled_fields(page).items():
+            self.filled[page.page_type][name] += int(is_filled)
+
+    def ratios(self) -> dict[str, dict[str, float]]:
+        return {
+            page_type: {
+                name: self.filled[page_type][name] / count
+                for name in EXPECTED_FIELDS.get(page_type, ())
+            }
+            for page_type, count in sorted(self.pages.items())
+        }
+
+    def failures(self, thresholds: dict[str, dict[str, float]]) -> list[str]:
+        failures = []
+        for page_type, ratios in self.ratios().items():
+            for name, minimum in (thresholds.get(page_type) or {}).items():
+                ratio = ratios.get(name)
+                if ratio is not None and ratio < minimum:
+                    failures.append(
+                        f"{page_type}.{name}: {ratio:.0%} filled, under the threshold {minimum:.0%}"
+                    )
+        return failures
+
+
+def load_thresholds(path: Path | None = None) -> dict[str, dict[str, float]]:
+    if path is None:
+        text = resources.files("scoparchive").joinpath("thresholds.yaml").read_text("utf-8")
+    else:
+        text = Path(path).read_text("utf-8")
+    return yaml.safe_load(text) or {}
+
+
+class CompletenessPipeline:
+    """During a crawl: counts what the page objects fill, and logs the report when it ends."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.completeness = Completeness()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if isinstance(item, ParsedPage):
+            self.completeness.add(item)
+        return item
+
+    def close_spider(self):
+        for page_type, ratios in self.completeness.ratios().items():
+            for name, ratio in ratios.items():
+                self.crawler.stats.set_value(f"completeness/{page_type}/{name}", round(ratio, 3))

@@ -1,0 +1,393 @@
+"""The replica's content model: articles, static pages, press items and legacy URLs.
+
+Loaded from ``content/`` (Markdown with a YAML front matter, see ``text.py`` for the body
+language) and mutable while a server runs, so that recrawl tests can publish, edit and delete.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import yaml
+
+from .slugs import unique_slug
+from .text import Block, parse_blocks
+
+CONTENT_DIR = Path(__file__).parent / "content"
+
+ARTICLE_KINDS = ("article", "roundup", "programme")
+LATEST_COUNT = 5
+PAGE_SIZE = 10
+NEWS_PATH = "/actualites"
+PRESS_PATH = "/on-parle-de-nous"
+
+#: Paths the site serves itself; an article may not take them as its slug.
+RESERVED_PATHS = frozenset(
+    {
+        "/",
+        NEWS_PATH,
+        PRESS_PATH,
+        "/robots.txt",
+        "/sitemap.xml",
+        "/recherche",
+        "/user/login",
+    }
+)
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(?P<meta>.*?)\n---\s*\n(?P<body>.*)\Z", re.DOTALL)
+
+
+@dataclass
+class Entry:
+    """An article (``kind`` article, roundup or programme) or a static page (``static``/``home``)."""
+
+    path: str
+    title: str
+    kind: str
+    lead: str | None
+    body: str
+    date: date | None = None
+    rubric: str | None = None
+    modified: float = 0.0  # epoch seconds of the last change of the page's own content
+    sequence: int = 0  # publication order, to break ties between articles of one day
+    hero: str | None = None  # file name of the image shown on teasers and the home page
+
+    @property
+    def slug(self) -> str:
+        return self.path.lstrip("/")
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        return _parsed(self.body)
+
+    @property
+    def date_raw(self) -> str | None:
+        """The date line as printed on the page: day, month, year, numeric, spaces."""
+        return self.date.strftime("%d %m %Y") if self.date else None
+
+    @property
+    def files_dir(self) -> str:
+        """Drupal stores uploads by month of upload: ``/sites/default/files/2020-04/``."""
+        when = self.date or datetime.fromtimestamp(self.modified, UTC).date()
+        return f"/sites/default/files/{when:%Y-%m}/"
+
+    @property
+    def is_article(self) -> bool:
+        return self.kind in ARTICLE_KINDS
+
+
+@dataclass
+class PressItem:
+    """One entry of "On parle de nous": a press article about the network, on a media's site."""
+
+    date: date
+    headline: str
+    summary: str
+    media: str
+    url: str
+    logo: str | None = None
+
+    @property
+    def date_raw(self) -> str:
+        return self.date.strftime("%d %m %Y")
+
+
+@dataclass
+class LegacyPage:
+    """A URL of the older ``.htm`` generation of the site: still served, redirected, or gone."""
+
+    path: str
+    status: int  # 200, 301, 404 or 410
+    title: str = ""
+    body: str = ""
+    redirect_to: str | None = None
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        return _parsed(self.body)
+
+    @property
+    def date(self) -> date | None:
+        match = re.search(r"/(\d{8}),", self.path)
+        return datetime.strptime(match[1], "%Y%m%d").date() if match else None
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(body: str) -> tuple[Block, ...]:
+    return parse_blocks(body)
+
+
+@dataclass
+class ReplicaSite:
+    """The whole site's content. Thread-safe: the server reads it while tests change it."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)  # by path
+    press: list[PressItem] = field(default_factory=list)
+    legacy: dict[str, LegacyPage] = field(default_factory=dict)
+    gone: dict[str, int] = field(default_factory=dict)  # removed path → 404 or 410
+    clock: Callable[[], float] = time.time
+    #: When the set of articles last changed by a removal (additions show in their own time).
+    structure_changed: float = 0.0
+    revision: int = 0
+
+    def __post_init__(self) -> None:
+        self.lock = threading.RLock()
+        self._sequence = itertools.count(len(self.entries))
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(
+        cls, content_dir: str | Path | None = None, clock: Callable[[], float] = time.time
+    ) -> ReplicaSite:
+        root = Path(content_dir) if content_dir else CONTENT_DIR
+        entries: dict[str, Entry] = {}
+        for file in sorted((root / "pages").glob("*.md")):
+            entry = _entry_from_file(file, default_kind="static")
+            entries[entry.path] = entry
+        # Articles take the slug of their title, as the CMS gave it at publication.
+        taken = {path.lstrip("/") for path in [*entries, *RESERVED_PATHS]}
+        for number, file in enumerate(sorted((root / "articles").glob("*.md"))):
+            entry = _entry_from_file(file, default_kind="article")
+            if not entry.path:
+                entry.path = "/" + unique_slug(entry.title, taken)
+            taken.add(entry.slug)
+            entry.sequence = number
+            entries[entry.path] = entry
+        press = [_press_item(raw) for raw in _yaml_list(root / "press.yaml")]
+        legacy = {}
+        for file in sorted((root / "legacy").glob("*.md")):
+            page = _legacy_from_file(file)
+            legacy[page.path] = page
+        return cls(entries=entries, press=press, legacy=legacy, clock=clock)
+
+    # ------------------------------------------------------------------ reading
+
+    def articles(self) -> list[Entry]:
+        """Published articles, newest first."""
+        with self.lock:
+            found = [entry for entry in self.entries.values() if entry.is_article]
+        return sorted(found, key=lambda e: (e.date, e.sequence), reverse=True)
+
+    def article(self, slug: str) -> Entry:
+        entry = self.entries.get("/" + slug.lstrip("/"))
+        if entry is None or not entry.is_article:
+            raise KeyError(slug)
+        return entry
+
+    def page(self, path: str) -> Entry | None:
+        return self.entries.get(path)
+
+    def static_pages(self) -> list[Entry]:
+        return [entry for entry in self.entries.values() if not entry.is_article]
+
+    def latest(self, count: int = LATEST_COUNT) -> list[Entry]:
+        return self.articles()[:count]
+
+    def news_pages(self) -> int:
+        """How many pages the news listing has (at least one, even when empty)."""
+        return max(1, -(-len(self.articles()) // PAGE_SIZE))
+
+    def press_items(self) -> list[PressItem]:
+        return sorted(self.press, key=lambda item: item.date, reverse=True)
+
+    def press_pages(self) -> int:
+        return max(1, -(-len(self.press) // PAGE_SIZE))
+
+    def news_changed(self) -> float:
+        """The last time any article appeared, changed or disappeared."""
+        with self.lock:
+            times = [e.modified for e in self.entries.values() if e.is_article]
+            return max([*times, self.structure_changed])
+
+    def html_paths(self) -> list[str]:
+        """Every HTML page answering 200: entries, listing pages, surviving legacy pages."""
+        with self.lock:
+            paths = list(self.entries)
+            for base, count in ((NEWS_PATH, self.news_pages()), (PRESS_PATH, self.press_pages())):
+                paths += [base] + [f"{base}?page={n}" for n in range(1, count)]
+            paths += [p.path for p in self.legacy.values() if p.status == 200]
+        return paths
+
+    def truth(self, target: str):
+        """Ground truth of one page (``truth.PageTruth``), for extraction tests."""
+        from .truth import page_truth
+
+        return page_truth(self, target)
+
+    # ------------------------------------------------------------------ changing
+
+    def add_article(
+        self,
+        title: str,
+        date: date | str,
+        lead: str,
+        body: str | Sequence[str] = "",
+        *,
+        rubric: str | None = None,
+        kind: str = "article",
+        slug: str | None = None,
+        hero: str | None = None,
+    ) -> str:
+        """Publish an article; returns its slug (the title's, ``-0`` suffixed if taken)."""
+        if kind not in ARTICLE_KINDS:
+            raise ValueError(f"kind must be one of {ARTICLE_KINDS}")
+        with self.lock:
+            taken = {path.lstrip("/") for path in [*self.entries, *self.legacy, *RESERVED_PATHS]}
+            slug = slug or unique_slug(title, taken)
+            path = "/" + slug
+            if path in self.entries:
+                raise ValueError(f"slug already used: {slug}")
+            self.entries[path] = Entry(
+                path=path,
+                title=title,
+                kind=kind,
+                lead=lead,
+                body=_body_source(body),
+                date=_as_date(date),
+                rubric=rubric,
+                modified=self.clock(),
+                sequence=next(self._sequence),
+                hero=hero,
+            )
+            self.gone.pop(path, None)
+            self.revision += 1
+            return slug
+
+    def update_article(self, slug: str, **changes) -> bool:
+        """Change fields (title, date, lead, body, rubric, kind, hero); the slug stays.
+
+        Returns whether anything changed; only a real change moves the modification time.
+        """
+        allowed = {"title", "date", "lead", "body", "rubric", "kind", "hero"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise TypeError(f"unknown fields: {sorted(unknown)}")
+        with self.lock:
+            entry = self.article(slug)
+            if "date" in changes:
+                changes["date"] = _as_date(changes["date"])
+            if "body" in changes:
+                changes["body"] = _body_source(changes["body"])
+            changed = {k: v for k, v in changes.items() if getattr(entry, k) != v}
+            for name, value in changed.items():
+                setattr(entry, name, value)
+            if changed:
+                entry.modified = max(self.clock(), entry.modified)
+                self.revision += 1
+            return bool(changed)
+
+    def remove_article(self, slug: str, *, gone: bool = False) -> None:
+        """Unpublish: the URL then answers 404, or 410 with ``gone=True``."""
+        with self.lock:
+            entry = self.article(slug)
+            del self.entries[entry.path]
+            self.gone[entry.path] = 410 if gone else 404
+            self.structure_changed = self.clock()
+            self.revision += 1
+
+    def add_press_item(
+        self, headline: str, summary: str, media: str, url: str, date: date | str
+    ) -> None:
+        with self.lock:
+            self.press.append(PressItem(_as_date(date), headline, summary, media, url))
+            self.structure_changed = self.clock()
+            self.revision += 1
+
+
+# ---------------------------------------------------------------------- file parsing
+
+
+def _entry_from_file(file: Path, default_kind: str) -> Entry:
+    meta, body = _split_front_matter(file.read_text(encoding="utf-8"))
+    published = _as_date(meta["date"]) if meta.get("date") else None
+    # Static pages are named by their file; articles get their slug from the loader.
+    path = meta.get("path") or ("/" + file.stem if default_kind == "static" else "")
+    return Entry(
+        path=path,
+        title=str(meta["title"]),
+        kind=meta.get("kind", default_kind),
+        lead=_clean(meta.get("lead")),
+        body=body,
+        date=published,
+        rubric=meta.get("rubric"),
+        modified=_modified(meta, published),
+        hero=meta.get("hero"),
+    )
+
+
+def _legacy_from_file(file: Path) -> LegacyPage:
+    meta, body = _split_front_matter(file.read_text(encoding="utf-8"))
+    return LegacyPage(
+        path=meta["path"],
+        status=int(meta["status"]),
+        title=meta.get("title", ""),
+        body=body,
+        redirect_to=meta.get("redirect_to"),
+    )
+
+
+def _split_front_matter(text: str) -> tuple[dict, str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise ValueError("content file without a front matter")
+    return yaml.safe_load(match["meta"]) or {}, match["body"]
+
+
+def _yaml_list(file: Path) -> list[dict]:
+    if not file.exists():
+        return []
+    return yaml.safe_load(file.read_text(encoding="utf-8")) or []
+
+
+def _press_item(raw: dict) -> PressItem:
+    return PressItem(
+        date=_as_date(raw["date"]),
+        headline=raw["headline"],
+        summary=_clean(raw["summary"]) or "",
+        media=raw["media"],
+        url=raw["url"],
+        logo=raw.get("logo"),
+    )
+
+
+def _modified(meta: dict, published: date | None) -> float:
+    """A page's content last changed when stated (``updated``), else on its publication day."""
+    updated = meta.get("updated")
+    if isinstance(updated, datetime):
+        return updated.replace(tzinfo=updated.tzinfo or UTC).timestamp()
+    day = _as_date(updated) if updated else published or date(2014, 1, 6)
+    return datetime(day.year, day.month, day.day, 9, 30, tzinfo=UTC).timestamp()
+
+
+def _as_date(value: date | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for layout in ("%Y-%m-%d", "%d %m %Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, layout).date()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {value!r}")
+
+
+def _body_source(body: str | Iterable[str]) -> str:
+    if isinstance(body, str):
+        return body
+    return "\n\n".join(paragraph.strip() for paragraph in body)
+
+
+def _clean(text: str | None) -> str | None:
+    """Collapse layout blanks (YAML folding), keeping no-break and thin spaces."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip(" ") if text else text

@@ -1,0 +1,59 @@
+"""Scrapy settings: polite by default against the real site.
+
+``scrapy crawl site`` reads this module through scrapy.cfg; ``scoparchive crawl`` starts from it and
+overrides what its options say.
+"""
+
+from scoparchive import __version__
+from scoparchive.profiles import DEFAULT_PROFILE
+
+BOT_NAME = "scoparchive"
+SPIDER_MODULES = ["scoparchive.spiders"]
+NEWSPIDER_MODULE = "scoparchive.spiders"
+
+USER_AGENT = (
+    f"scoparchive/{__version__} (web archiving of the union's public site; "
+    f"+{DEFAULT_PROFILE.contact_url})"
+)
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = False  # the delay is a floor, never shortened
+CONCURRENT_REQUESTS = 4
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+COOKIES_ENABLED = False
+# No br: warcio and pywb cannot decode Brotli payloads with Google's module (warcio#73), and the
+# archive must replay with the standard tools as they are.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "fr",
+    "Accept-Encoding": "gzip, deflate",
+}
+TELNETCONSOLE_ENABLED = False
+REDIRECT_ENABLED = True
+# A 404 or 410 tells that a page left the site: the spider must see it to record the removal.
+HTTPERROR_ALLOWED_CODES = [404, 410]
+DEPTH_PRIORITY = 1  # breadth first: a crawl cut short has the important pages
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Scope is checked on every request, redirects included, before anything is sent.
+    "scoparchive.middlewares.ScopeMiddleware": 60,
+    # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600), so that the archive keeps
+    # every response as received: still compressed, redirects and errors included.
+    "scoparchive.middlewares.ArchiveMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "scoparchive.pipelines.completeness.CompletenessPipeline": 800,
+}
+
+# Where the archive goes; ``scoparchive crawl --archive`` sets it.
+ARCHIVE_DIR = "archive"
+ARCHIVE_MAX_FILE_SIZE = 100 * 2**20
+ARCHIVE_OPERATOR = DEFAULT_PROFILE.contact_url
+SITE_PROFILE = DEFAULT_PROFILE.name

@@ -1,0 +1,1 @@
+"""Pure text helpers of the page objects: whitespace, dates, department codes, contacts."""

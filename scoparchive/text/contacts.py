@@ -1,0 +1,110 @@
+"""Contacts written in page text: phones, e-mails (obfuscated too), web and postal addresses."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+
+from scoparchive.items import Contact
+
+_AT = r"\s*[\[\(\{]\s*(?:at|arobase|chez)\s*[\]\)\}]\s*"
+_DOT = r"\s*[\[\(\{]\s*(?:dot|point)\s*[\]\)\}]\s*"
+_EMAIL = re.compile(
+    rf"[\w.+\-]+(?:@|{_AT})[\w\-]+(?:(?:\.|{_DOT})[\w\-]+)*(?:\.|{_DOT})[a-z]{{2,24}}\b", re.I
+)
+_EMAIL_STRICT = re.compile(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,24}$", re.I)
+_AT_SUB = re.compile(_AT, re.I)
+_DOT_SUB = re.compile(_DOT, re.I)
+
+#: Ten digits starting with 0 (or +33 / 0033 and nine digits), grouped any way: ``01 70 772 372``.
+_PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?|0)[1-9](?:[ .\-\u00a0/]?\d){8}(?!\d)"
+)
+#: Overseas numbers parse under their own region (0262 is Réunion, not metropolitan France).
+_PHONE_REGIONS = ("FR", "RE", "GP", "MQ", "GF", "YT", "PM")
+
+_WEB = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?»]", re.I)
+
+_STREET_TYPES = (
+    "rue|avenue|av\\.|boulevard|bd|place|allée|allee|impasse|quai|chemin|route|cours|square|"
+    "passage|villa|cité|cite|faubourg|rond-point|parvis|esplanade|sentier|promenade|voie|"
+    "mail|résidence|residence|zone|za|zi|parc"
+)
+_ADDRESS = re.compile(
+    r"(?P<street>(?:\b\d{1,4}(?:\s?(?:bis|ter))?\s*,?\s+)?\b(?:" + _STREET_TYPES + r")\b"
+    r"[^\n\d]{1,60}?)\s*(?:,|\n|–|-)?\s*(?P<code>\b\d{5})\s+"
+    r"(?P<town>[A-ZÀ-Ý][A-Za-zÀ-ÿ'’\-]*(?:[ \-][A-Za-zÀ-ÿ'’\-]+){0,4}?"
+    r"(?:\s+cedex(?:\s+\d{1,2})?)?)"
+    r"(?=\s*$|\s*[\n,.;)|–]|\s+-\s|\s+(?:t[ée]l|t\.|fax|e-?mail|mail|courriel|site)\b)",
+    re.I | re.M,
+)
+
+
+def deobfuscate_email(text: str) -> str:
+    """``name[at]scop.coop``, ``name (at) domain (dot) coop`` → ``name@scop.coop``."""
+    return _DOT_SUB.sub(".", _AT_SUB.sub("@", text)).strip().lower()
+
+
+@lru_cache(maxsize=4096)
+def normalise_phone(raw: str) -> str | None:
+    """A French phone number in any usual form → E.164 (``+33170772372``), None if invalid."""
+    for region in _PHONE_REGIONS:
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def normalise_url(raw: str) -> str:
+    return raw if "://" in raw else "http://" + raw
+
+
+def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
+    """Every contact in ``text``, in order of position.
+
+    ``context`` is given to every contact found; by default each gets the line it sits on.
+    """
+    found: list[tuple[int, Contact]] = []
+    email_spans: list[tuple[int, int]] = []
+    for match in _EMAIL.finditer(text):
+        value = deobfuscate_email(match[0])
+        if _EMAIL_STRICT.match(value):
+            email_spans.append(match.span())
+            found.append(
+                (match.start(), Contact("email", value, match[0], context or _line_at(text, match)))
+            )
+    for match in _PHONE.finditer(text):
+        value = normalise_phone(match[0])
+        if value:
+            found.append(
+                (match.start(), Contact("phone", value, match[0], context or _line_at(text, match)))
+            )
+    for match in _WEB.finditer(text):
+        if any(start <= match.start() < end for start, end in email_spans):
+            continue
+        raw = match[0]
+        found.append(
+            (
+                match.start(),
+                Contact("url", normalise_url(raw), raw, context or _line_at(text, match)),
+            )
+        )
+    for match in _ADDRESS.finditer(text):
+        value = f"{' '.join(match['street'].split())}, {match['code']} {match['town'].strip()}"
+        found.append(
+            (match.start(), Contact("address", value, match[0], context or _line_at(text, match)))
+        )
+    found.sort(key=lambda pair: pair[0])
+    return [contact for _, contact in found]
+
+
+def _line_at(text: str, match: re.Match) -> str:
+    start = text.rfind("\n", 0, match.start()) + 1
+    end = text.find("\n", match.end())
+    line = text[start : end if end >= 0 else len(text)].strip()
+    return line if len(line) <= 300 else text[max(0, match.start() - 100) : match.end() + 100]

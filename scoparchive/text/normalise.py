@@ -1,0 +1,38 @@
+"""Whitespace normalisation for French web text.
+
+French typography puts narrow or non-breaking spaces before ``: ; ! ?`` and inside numbers
+(``1 300``); those must compare equal to plain spaces, and zero-width characters must vanish.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HORIZONTAL_SPACE = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def clean_line(text: str) -> str:
+    """One line: every kind of space collapsed to one plain space, invisible marks dropped."""
+    return _HORIZONTAL_SPACE.sub(" ", text.translate(_INVISIBLE)).strip()
+
+
+def normalise_space(text: str) -> str:
+    """Multi-line text: each line cleaned, empty lines dropped, line breaks kept."""
+    lines = (clean_line(line) for line in text.replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def collapse(text: str) -> str:
+    """All whitespace, line breaks included, collapsed to single spaces (for comparisons)."""
+    return " ".join(text.translate(_INVISIBLE).split())
+
+
+def fold(text: str) -> str:
+    """A comparison key: collapsed, case-folded, typographic apostrophes made plain."""
+    return collapse(text).replace("’", "'").casefold()
+
+
+def paragraphs(text: str) -> list[str]:
+    return [part.strip() for part in _BLANK_LINES.split(text) if part.strip()]

@@ -1,0 +1,57 @@
+"""Canonical URLs and crawl scope, from a site profile."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from scoparchive.profiles import SiteProfile
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_LEGACY_HTM = re.compile(r"\.htm$")
+
+
+def canonical_url(url: str, profile: SiteProfile, base: str | None = None) -> str | None:
+    """The one URL of a page: bare host, no fragment, no tracking parameter, no default port.
+
+    Returns None for URLs that are not web pages (mailto:, javascript:, malformed ones).
+    """
+    try:
+        absolute = urljoin(base, url.strip()) if base else url.strip()
+        parts = urlsplit(absolute)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if host in profile.hosts and host.startswith("www."):
+        host = host.removeprefix("www.")
+    netloc = host if port in (None, _DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
+    query = urlencode(
+        [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+         if key.lower() not in profile.tracking_params]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", query, ""))
+
+
+def in_scope(url: str, profile: SiteProfile) -> bool:
+    """Whether the crawler may request ``url``: same scheme and port as the site, an allowed host,
+    no denied path. Redirects are checked with the same rule, so no request ever leaves the site."""
+    try:
+        parts = urlsplit(url)
+        site = urlsplit(profile.base_url)
+        port, site_port = parts.port, site.port
+    except ValueError:
+        return False
+    if parts.scheme != site.scheme or (parts.hostname or "").lower() not in profile.hosts:
+        return False
+    if (port or _DEFAULT_PORTS.get(parts.scheme)) != (site_port or _DEFAULT_PORTS[site.scheme]):
+        return False
+    path = parts.path or "/"
+    return not any(path.startswith(denied) for denied in profile.denied_paths)
+
+
+def is_internal(url: str, profile: SiteProfile) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in profile.hosts

@@ -1,0 +1,72 @@
+"""``datapackage.json``: a Frictionless Data Package (v2) describing the Parquet files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from scoparchive import __version__
+from scoparchive.schema import FRICTIONLESS_TYPES, SCHEMA_VERSION, Table
+
+PROFILE_URL = "https://datapackage.org/profiles/2.0/datapackage.json"
+
+
+def table_schema(table: Table) -> dict:
+    fields = []
+    for column in table.columns:
+        field = {
+            "name": column.name,
+            "type": FRICTIONLESS_TYPES[column.type],
+            "description": column.description,
+        }
+        if column.required or column.name in table.primary_key:
+            field["constraints"] = {"required": True}
+        if column.type == "list<string>":
+            field["itemType"] = "string"
+        if column.unit:
+            field["unit"] = column.unit
+        if column.example:
+            field["example"] = column.example
+        fields.append(field)
+    schema: dict = {"fields": fields, "primaryKey": list(table.primary_key)}
+    foreign_keys = [
+        {"fields": [name], "reference": {"resource": other, "fields": [other_column]}}
+        for name, other, other_column in table.foreign_keys()
+    ]
+    if foreign_keys:
+        schema["foreignKeys"] = foreign_keys
+    return schema
+
+
+def write_datapackage(path: Path, *, name: str, title: str, description: str, site_url: str,
+                      licence: Mapping[str, str], tables: Iterable[Table],
+                      row_counts: Mapping[str, int], created: str,
+                      run_ids: list[str]) -> None:
+    package = {
+        "$schema": PROFILE_URL,
+        "name": name,
+        "title": title,
+        "description": description,
+        "version": SCHEMA_VERSION,
+        "created": created,
+        "homepage": site_url,
+        "licenses": [dict(licence)],
+        "sources": [{"title": title, "path": site_url}],
+        "contributors": [{"title": f"scoparchive {__version__}", "roles": ["creator"]}],
+        "scoparchive": {"crawl_runs": run_ids, "software_version": __version__},
+        "resources": [
+            {
+                "name": table.name,
+                "title": table.title,
+                "description": table.description,
+                "path": f"parquet/{table.name}.parquet",
+                "format": "parquet",
+                "mediatype": "application/vnd.apache.parquet",
+                "scoparchive:rows": row_counts.get(table.name, 0),
+                "schema": table_schema(table),
+            }
+            for table in tables
+        ],
+    }
+    path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

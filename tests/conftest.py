@@ -1,0 +1,110 @@
+"""Shared fixtures: the replica on 127.0.0.1, the CLI in a subprocess, one crawl and build of the
+replica shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scoparchive.replica import ReplicaServer
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
+            check: bool = True) -> subprocess.CompletedProcess:
+    """`scoparchive ARGS` in its own process, as a person runs it (Scrapy's reactor is per
+    process, so every crawl gets a fresh one)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "scoparchive", *args],
+        cwd=cwd or REPO, capture_output=True, text=True, timeout=timeout, env=env,
+    )
+    if check and completed.returncode != 0:
+        raise AssertionError(
+            f"scoparchive {' '.join(args)} exited {completed.returncode}\n"
+            f"stdout:\n{completed.stdout}\nstderr:\n{completed.stderr}"
+        )
+    return completed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def replica():
+    server = ReplicaServer(port=0).start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Built:
+    replica: ReplicaServer
+    archive: Path
+    out: Path
+    crawl_output: subprocess.CompletedProcess
+
+    @property
+    def database(self) -> Path:
+        return next(self.out.glob("*.db"))
+
+
+@pytest.fixture(scope="session")
+def built_replica(tmp_path_factory) -> Built:
+    """The replica crawled once and built once, for the tests that only read the results."""
+    base = tmp_path_factory.mktemp("e2e")
+    server = ReplicaServer(port=0).start()
+    try:
+        crawled = run_cli("crawl", "--site-url", server.url, "--archive", str(base / "archive"))
+        run_cli("build", "--archive", str(base / "archive"), "--out", str(base / "out"))
+        yield Built(server, base / "archive", base / "out", crawled)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def datasette_server(built_replica):
+    """A real Datasette over the built database, as `scoparchive serve` starts it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scoparchive", "serve", "--out", str(built_replica.out),
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/-/versions.json")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
