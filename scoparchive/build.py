@@ -63,13 +63,8 @@ def build(
     started = time.monotonic()
     archive_dir, out_dir = Path(archive_dir), Path(out_dir)
     reader = _open_archive(archive_dir)
-    history = History(parse=_parse_capture)
-    captures = 0
-    for capture in reader.captures():
-        history.add(capture)
-        captures += 1
-        if on_capture:
-            on_capture(captures)
+    history = replay_history(reader, on_capture)
+    captures = history.captures
     if not history.pages:
         raise BuildError(f"{archive_dir}: the archive holds no HTML page with content")
 
@@ -102,6 +97,18 @@ def build(
         completeness=completeness.ratios(),
         completeness_failures=failures,
     )
+
+
+def replay_history(reader: ArchiveReader,
+                   on_capture: Callable[[int], None] | None = None) -> History:
+    """The history of the site from every capture of the archive, in capture order; also what
+    a crawl reports of its run."""
+    history = History(parse=_parse_capture)
+    for capture in reader.captures():
+        history.add(capture)
+        if on_capture:
+            on_capture(history.captures)
+    return history
 
 
 def database_path(out_dir: Path) -> Path | None:

@@ -45,10 +45,20 @@ def main():
               help="Seconds between requests [default: 1 for a real site, 0 on 127.0.0.1].")
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,
               help="Stop after this many responses.")
+@click.option("--resume", is_flag=True,
+              help="Finish the archive's interrupted crawl instead of starting a new one.")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting (as `scrapy crawl -s`), e.g. RETRY_TIMES=5.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(site_url, archive_dir, delay, max_pages, verbose):
-    """Crawl a site into a WARC archive."""
-    result = _run_crawl(site_url, archive_dir, delay, max_pages, verbose)
+def crawl(site_url, archive_dir, delay, max_pages, resume, overrides, verbose):
+    """Crawl a site into a WARC archive; a rerun fetches only what changed."""
+    settings = {}
+    for override in overrides:
+        name, equals, value = override.partition("=")
+        if not equals or not name:
+            raise UserError(f"--set takes NAME=VALUE, not {override!r}")
+        settings[name.strip()] = value
+    result = _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbose)
     _print_crawl_report(result)
 
 
@@ -121,7 +131,7 @@ def demo(port, replica_port, no_serve):
 
 # --- the work behind the commands --------------------------------------------------------------
 
-def _run_crawl(site_url, archive_dir, delay, max_pages, verbose):
+def _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbose):
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from scoparchive.crawl import CrawlError, crawl
@@ -139,21 +149,29 @@ def _run_crawl(site_url, archive_dir, delay, max_pages, verbose):
 
         try:
             return crawl(archive_dir, site_url=site_url, delay=delay, max_pages=max_pages,
-                         log_level="INFO" if verbose else "NONE", on_response=on_response)
+                         resume=resume, log_level="INFO" if verbose else "NONE",
+                         on_response=on_response, settings=settings)
         except CrawlError as error:
             raise UserError(str(error)) from error
 
 
 def _print_crawl_report(result) -> None:
+    stats, changes = result.stats, result.changes
+    skipped = sum(v for k, v in stats.items() if k.startswith("scoparchive/skipped/"))
     table = RichTable(title=f"crawl {result.run_id}", show_header=False)
     for label, value in (
         ("site", result.site_url),
         ("archive", str(result.archive_dir)),
-        ("responses", str(result.responses)),
-        ("bytes", f"{result.bytes:,}"),
-        ("revisits", str(result.stats.get("scoparchive/revisits", 0))),
+        ("responses received", str(result.responses)),
+        ("  of which 304 not modified", str(stats.get("scoparchive/not_modified", 0))),
+        ("not requested (known unchanged)", str(skipped)),
+        ("pages new", str(changes.new)),
+        ("pages changed", str(changes.changed)),
+        ("pages unchanged", str(changes.unchanged)),
+        ("pages removed", str(changes.removed)),
         ("errors", str(result.errors)),
-        ("out of scope (dropped)", str(result.stats.get("scoparchive/out_of_scope", 0))),
+        ("bytes received", f"{result.bytes:,}"),
+        ("out of scope (dropped)", str(stats.get("scoparchive/out_of_scope", 0))),
         ("duration", f"{result.seconds:.1f} s"),
         ("finish reason", result.finish_reason),
     ):

@@ -17,8 +17,12 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from scoparchive.archive import ArchiveReader, read_crawl_log
+from scoparchive.archive.crawllog import crawl_log_path
+from scoparchive.archive.naming import LOG_DIR
 from scoparchive.middlewares import new_run_id
 from scoparchive.profiles import DEFAULT_PROFILE
+from scoparchive.recrawl import ArchiveLock, ArchiveLocked, run_to_resume
 from scoparchive.spiders.site import SiteSpider
 
 #: The floor delay between two requests to a real site, in seconds.
@@ -27,6 +31,14 @@ DEFAULT_DELAY = 1.0
 
 class CrawlError(Exception):
     """A crawl that cannot start or reached nothing; the message is one line for a person."""
+
+
+@dataclass
+class RunChanges:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
 
 
 @dataclass
@@ -40,6 +52,7 @@ class CrawlResult:
     seconds: float
     finish_reason: str
     stats: dict = field(default_factory=dict)
+    changes: RunChanges = field(default_factory=RunChanges)
 
 
 def default_delay(site_url: str) -> float:
@@ -49,7 +62,8 @@ def default_delay(site_url: str) -> float:
 
 
 def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
-                   max_pages: int | None, run_id: str, log_level: str) -> Settings:
+                   max_pages: int | None, run_id: str, log_level: str,
+                   resume: bool = False, overrides: dict | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("scoparchive.settings", priority="project")
     settings.setdict({
@@ -61,7 +75,10 @@ def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
         # Quiet by default: the CLI reports errors itself, in one line each, without tracebacks.
         "LOG_ENABLED": log_level != "NONE",
         "CLOSESPIDER_PAGECOUNT": max_pages or 0,
+        "CRAWL_RESUME": resume,
+        "ARCHIVE_LOCK_HELD": True,
     }, priority="cmdline")
+    settings.setdict(overrides or {}, priority="cmdline")
     return settings
 
 
@@ -71,15 +88,50 @@ def crawl(
     site_url: str = DEFAULT_PROFILE.base_url,
     delay: float | None = None,
     max_pages: int | None = None,
+    resume: bool = False,
     log_level: str = "WARNING",
     on_response: Callable[[str, int, int], None] | None = None,
+    settings: dict | None = None,
 ) -> CrawlResult:
     archive_dir = Path(archive_dir)
     _check_site_url(site_url)
     _check_writable(archive_dir)
-    run_id = new_run_id()
+    try:
+        lock = ArchiveLock(archive_dir).acquire()
+    except ArchiveLocked as error:
+        raise CrawlError(str(error)) from error
+    try:
+        if resume:
+            resumed = run_to_resume(archive_dir)
+            if resumed is None:
+                raise CrawlError(f"{archive_dir}: nothing to resume, the last crawl finished")
+            site_url = resumed.site_url
+        stats, seconds = _run_scrapy(archive_dir, site_url, delay, max_pages, resume,
+                                     log_level, on_response, settings)
+    finally:
+        lock.release()
+    if not stats.get("scoparchive/archived") and not _skipped(stats):
+        raise CrawlError(f"{site_url}: the site could not be reached ({_first_error(stats)})")
+    run_id = stats["scoparchive/run_id"]
+    return CrawlResult(
+        run_id=run_id,
+        archive_dir=archive_dir,
+        site_url=site_url,
+        responses=stats.get("scoparchive/archived", 0),
+        bytes=stats.get("scoparchive/bytes_received", 0),
+        errors=stats.get("scoparchive/errors", 0),
+        seconds=seconds,
+        finish_reason=str(stats.get("finish_reason", "")),
+        stats=stats,
+        changes=summarise_run(archive_dir, run_id),
+    )
+
+
+def _run_scrapy(archive_dir, site_url, delay, max_pages, resume, log_level, on_response,
+                overrides):
     settings = crawl_settings(archive_dir, site_url=site_url, delay=delay, max_pages=max_pages,
-                              run_id=run_id, log_level=log_level)
+                              run_id=new_run_id(), log_level=log_level, resume=resume,
+                              overrides=overrides)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(SiteSpider)
     if on_response is not None:
@@ -89,21 +141,35 @@ def crawl(
     started = time.monotonic()
     process.crawl(crawler, site_url=site_url)
     process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    responses = stats.get("downloader/response_count", 0)
-    if responses == 0:
-        raise CrawlError(f"{site_url}: the site could not be reached ({_first_error(stats)})")
-    return CrawlResult(
-        run_id=run_id,
-        archive_dir=archive_dir,
-        site_url=site_url,
-        responses=responses,
-        bytes=stats.get("downloader/response_bytes", 0),
-        errors=stats.get("scoparchive/errors", 0),
-        seconds=time.monotonic() - started,
-        finish_reason=str(stats.get("finish_reason", "")),
-        stats=stats,
+    return (crawler.stats.get_stats() if crawler.stats else {}), time.monotonic() - started
+
+
+def summarise_run(archive_dir: Path, run_id: str) -> RunChanges:
+    """New, changed, unchanged and removed pages of a run, judged on the pages' extracted content
+    exactly as the build judges them: the history is replayed from the archive."""
+    from scoparchive.build import replay_history
+
+    history = replay_history(ArchiveReader(archive_dir))
+    run = history.runs.get(run_id)
+    skipped = {entry["url"] for entry in _crawl_log(archive_dir, run_id)
+               if entry.get("record_type") == "skipped"}
+    if run is None:
+        return RunChanges(unchanged=len(skipped))
+    return RunChanges(
+        new=run.pages_new,
+        changed=run.pages_changed,
+        unchanged=run.pages_unchanged + len(skipped - run.captured_urls),
+        removed=run.pages_removed,
     )
+
+
+def _crawl_log(archive_dir: Path, run_id: str) -> list[dict]:
+    path = crawl_log_path(Path(archive_dir) / LOG_DIR, run_id)
+    return list(read_crawl_log(path)) if path.exists() else []
+
+
+def _skipped(stats: dict) -> int:
+    return sum(value for key, value in stats.items() if key.startswith("scoparchive/skipped/"))
 
 
 def _check_site_url(site_url: str) -> None:

@@ -77,8 +77,10 @@ class History:
         self._parse = parse
         self.pages: dict[str, PageState] = {}
         self.runs: dict[str, RunStats] = {}
+        self.captures = 0
 
     def add(self, capture: Capture) -> None:
+        self.captures += 1
         run = self._run(capture)
         status = capture.status
         if status >= 500:

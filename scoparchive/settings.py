@@ -41,9 +41,18 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 LOG_LEVEL = "INFO"
 
+# Pauses before a retry: exponential from the base, capped; a server's Retry-After is honoured
+# up to RETRY_AFTER_MAX seconds, past which the request is given up.
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 60.0
+RETRY_AFTER_MAX = 300.0
+
 DOWNLOADER_MIDDLEWARES = {
     # Scope is checked on every request, redirects included, before anything is sent.
     "scoparchive.middlewares.ScopeMiddleware": 60,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scoparchive.middlewares.BackoffRetryMiddleware": 550,
+    "scoparchive.middlewares.RecrawlMiddleware": 940,
     # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600), so that the archive keeps
     # every response as received: still compressed, redirects and errors included.
     "scoparchive.middlewares.ArchiveMiddleware": 950,
@@ -55,5 +64,7 @@ ITEM_PIPELINES = {
 # Where the archive goes; ``scoparchive crawl --archive`` sets it.
 ARCHIVE_DIR = "archive"
 ARCHIVE_MAX_FILE_SIZE = 100 * 2**20
+# `scoparchive crawl --resume`: finish the archive's interrupted run instead of starting one.
+CRAWL_RESUME = False
 ARCHIVE_OPERATOR = DEFAULT_PROFILE.contact_url
 SITE_PROFILE = DEFAULT_PROFILE.name

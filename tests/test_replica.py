@@ -128,8 +128,10 @@ def fresh():
             "Retour sur... 2e rencontre des coopératives d'Ivry-Val-de-Bièvre",
             "retour-sur-2e-rencontre-des-cooperatives-d-ivry-val-de-bievre",
         ),
-        ("60 ans de créations engagées pour le Théâtre du Soleil",
-         "60-ans-de-creations-engagees-pour-le-theatre-du-soleil"),
+        (
+            "60 ans de créations engagées pour le Théâtre du Soleil",
+            "60-ans-de-creations-engagees-pour-le-theatre-du-soleil",
+        ),
         ("Les Scop mettent en œuvre l’entraide", "les-scop-mettent-en-oeuvre-l-entraide"),
     ],
 )
@@ -197,9 +199,15 @@ def test_truth_leaves_image_names_and_credits_out(servers):
     truth = servers["drupal"].site.truth(ROUNDUP_PATH)
     assert "bandeau-ScopScicSolidaires" not in truth.body_text
     assert truth.images[0].alt == "bandeau-ScopScicSolidaires"
-    text = page_text(fetch(servers["drupal"], "/une-scop-du-batiment-a-noumea-bati-pacifique-rejoint-le-reseau")[1])
+    text = page_text(
+        fetch(servers["drupal"], "/une-scop-du-batiment-a-noumea-bati-pacifique-rejoint-le-reseau")[
+            1
+        ]
+    )
     assert "Crédits" not in text  # an article without images has no credit line
-    text = page_text(fetch(servers["drupal"], "/portrait-atelier-lumen-des-eclairagistes-en-scop-a-montreuil")[1])
+    text = page_text(
+        fetch(servers["drupal"], "/portrait-atelier-lumen-des-eclairagistes-en-scop-a-montreuil")[1]
+    )
     assert "Crédits : Atelier Lumen" in text
 
 
@@ -216,7 +224,11 @@ def test_markups_share_no_class_or_id(servers):
     for first in MARKUPS:
         for second in MARKUPS:
             if first < second:
-                assert not names[first] & names[second], (first, second, names[first] & names[second])
+                assert not names[first] & names[second], (
+                    first,
+                    second,
+                    names[first] & names[second],
+                )
     assert names["divsoup"] == set()
     assert len(names["semantic"]) == 0
 
@@ -234,7 +246,14 @@ def test_divsoup_is_divs_breaks_and_bold(servers):
 
 def test_semantic_markup_uses_html5_elements(servers):
     html = fetch(servers["semantic"], ROUNDUP_PATH)[1].decode()
-    for tag in ("<header>", "<nav", "<main>", "<article>", "<time datetime=\"2020-04-04\">", "<footer>"):
+    for tag in (
+        "<header>",
+        "<nav",
+        "<main>",
+        "<article>",
+        '<time datetime="2020-04-04">',
+        "<footer>",
+    ):
         assert tag in html
 
 
@@ -291,10 +310,19 @@ def test_programme_slots(servers):
 
 def test_press_release_has_contacts(servers):
     text = page_text(
-        fetch(servers["drupal"], "/bilan-2021-les-scop-et-scic-de-la-region-franchissent-le-cap-des-16-000-emplois")[1]
+        fetch(
+            servers["drupal"],
+            "/bilan-2021-les-scop-et-scic-de-la-region-franchissent-le-cap-des-16-000-emplois",
+        )[1]
     )
     assert "Communiqué de presse – Paris, le 17 mars 2022" in text
-    for contact in ("01 99 007 372", "02.61.91.28.29", "c.durand[at]scop.coop", "75020 Paris", "www.example.coop"):
+    for contact in (
+        "01 99 007 372",
+        "02.61.91.28.29",
+        "c.durand[at]scop.coop",
+        "75020 Paris",
+        "www.example.coop",
+    ):
         assert contact in text
 
 
@@ -342,7 +370,9 @@ def test_news_listing_paginates_from_zero(servers):
         response, body = fetch(server, f"{NEWS_PATH}?page={number}")
         assert response.status == 200
         truth = site.truth(f"{NEWS_PATH}?page={number}")
-        assert len(truth.teasers) == (PAGE_SIZE if number < pages - 1 else len(site.articles()) - PAGE_SIZE * number)
+        assert len(truth.teasers) == (
+            PAGE_SIZE if number < pages - 1 else len(site.articles()) - PAGE_SIZE * number
+        )
         seen += [t.url for t in truth.teasers]
         if number < pages - 1:
             assert f'href="{NEWS_PATH}?page={number + 1}"'.encode() in body
@@ -368,6 +398,24 @@ def test_press_listing(servers):
 def test_unknown_query_parameters_are_ignored(servers):
     server = servers["drupal"]
     assert fetch(server, OLD_ARTICLE + "?utm_source=x&fbclid=1")[1] == fetch(server, OLD_ARTICLE)[1]
+
+
+def test_internal_links_come_in_three_forms(servers):
+    server = servers["drupal"]
+    relais = server.site.latest()[4].path
+    assert f'href="{server.url}scopetscicsolidaires"'.encode() in fetch(server, relais)[1]
+    assert (
+        b'href="/scopetscicsolidaires?utm_source=accueil&amp;utm_medium=bandeau"'
+        in fetch(server, "/")[1]
+    )
+    assert b'href="/contact"' in fetch(server, "/")[1]
+
+
+def test_static_pages_can_change_too(fresh):
+    before, _ = fetch(fresh, "/contact")
+    assert fresh.site.update_page("/contact", lead="Nouveaux horaires.")
+    after, body = fetch(fresh, "/contact", {"If-None-Match": before.getheader("ETag")})
+    assert after.status == 200 and "Nouveaux horaires." in page_text(body)
 
 
 def test_unknown_paths_get_a_404_page(servers):
@@ -418,8 +466,11 @@ def test_legacy_urls(servers):
 def test_images_and_pdf_are_real_files(servers):
     server = servers["drupal"]
     paths = server.app.asset_paths()
-    for suffix, magic, kind in ((".jpg", b"\xff\xd8\xff", "image/jpeg"), (".png", b"\x89PNG", "image/png"),
-                                (".pdf", b"%PDF-", "application/pdf")):
+    for suffix, magic, kind in (
+        (".jpg", b"\xff\xd8\xff", "image/jpeg"),
+        (".png", b"\x89PNG", "image/png"),
+        (".pdf", b"%PDF-", "application/pdf"),
+    ):
         path = next(p for p in sorted(paths) if p.endswith(suffix))
         response, body = fetch(server, path)
         assert response.status == 200 and response.getheader("Content-Type") == kind
@@ -498,7 +549,9 @@ def test_add_update_remove_while_running(fresh):
     # The teaser block changed on every page, so every page's validators moved.
     after_old, _ = fetch(fresh, OLD_ARTICLE)
     assert after_old.getheader("ETag") != before_old.getheader("ETag")
-    assert fetch(fresh, "/contact", {"If-None-Match": before_other.getheader("ETag")})[0].status == 200
+    assert (
+        fetch(fresh, "/contact", {"If-None-Match": before_other.getheader("ETag")})[0].status == 200
+    )
 
     # Editing an old article (not among the latest) changes that page only.
     other, _ = fetch(fresh, "/contact")
@@ -506,7 +559,10 @@ def test_add_update_remove_while_running(fresh):
     assert site.update_article(OLD_ARTICLE.lstrip("/"), lead="Un chapô corrigé.")
     changed, body = fetch(fresh, OLD_ARTICLE, {"If-None-Match": old.getheader("ETag")})
     assert changed.status == 200 and "Un chapô corrigé." in page_text(body)
-    assert fetch(fresh, OLD_ARTICLE, {"If-Modified-Since": old.getheader("Last-Modified")})[0].status == 200
+    assert (
+        fetch(fresh, OLD_ARTICLE, {"If-Modified-Since": old.getheader("Last-Modified")})[0].status
+        == 200
+    )
     assert fetch(fresh, "/contact", {"If-None-Match": other.getheader("ETag")})[0].status == 304
     assert not site.update_article(OLD_ARTICLE.lstrip("/"), lead="Un chapô corrigé.")
 
@@ -521,7 +577,10 @@ def test_a_new_page_of_listing_appears_and_disappears(fresh):
     site = fresh.site
     pages = site.news_pages()
     needed = PAGE_SIZE * pages - len(site.articles()) + 1
-    slugs = [site.add_article(f"Article de test numéro {n}", "2013-01-01", "Chapô.") for n in range(needed)]
+    slugs = [
+        site.add_article(f"Article de test numéro {n}", "2013-01-01", "Chapô.")
+        for n in range(needed)
+    ]
     assert fetch(fresh, f"{NEWS_PATH}?page={pages}")[0].status == 200
     site.remove_article(slugs[0])
     assert fetch(fresh, f"{NEWS_PATH}?page={pages}")[0].status == 404
@@ -585,7 +644,8 @@ def test_site_loads_from_another_content_dir(tmp_path):
         encoding="utf-8",
     )
     (tmp_path / "articles" / "a.md").write_text(
-        "---\ntitle: Un seul article\ndate: 2020-01-02\nlead: Chapô.\n---\nTexte.\n", encoding="utf-8"
+        "---\ntitle: Un seul article\ndate: 2020-01-02\nlead: Chapô.\n---\nTexte.\n",
+        encoding="utf-8",
     )
     with ReplicaServer(content_dir=tmp_path) as server:
         assert [a.slug for a in server.site.articles()] == ["un-seul-article"]

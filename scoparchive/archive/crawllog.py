@@ -85,6 +85,28 @@ class CrawlLog:
         }
         self._write(entry)
 
+    def log_skip(self, url: str, *, reason: str, archived: CaptureRef) -> None:
+        """A page not fetched again, known unchanged (sitemap lastmod) or already captured by
+        the run being resumed; ``archived`` is the capture that still stands for it."""
+        entry = {
+            "time": _now(),
+            "fetched_at": None,
+            "status": 0,
+            "size": 0,
+            "url": url,
+            "referrer": None,
+            "mime": archived.mime,
+            "digest": archived.payload_digest,
+            "duration_ms": None,
+            "record_type": "skipped",
+            "skip_reason": reason,
+            "refers_to": archived.record_id,
+            "warc_file": archived.warc_file,
+            "warc_offset": archived.offset,
+            "run_id": self.run_id,
+        }
+        self._write(entry)
+
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()

@@ -26,6 +26,12 @@ from scoparchive.text.normalise import fold
 _CREDIT_PREFIX = re.compile(
     r"^(?:cr[ée]dits?(?:\s+photos?)?|photos?|copyright)\s*[:\-–]\s*|^(?:©|\(c\))\s*", re.I
 )
+_SITE_LINK = re.compile(
+    r"^(?:nous contacter|contact|contactez-nous|mentions légales|plan du site|haut de page|"
+    r"retour en haut|accueil|retour à l'accueil)$",
+    re.I,
+)
+_SITE_LINE_MAX = 120
 _MENU_RUN = 3  # this many one-link blocks in a row are a menu, not prose
 _SUBHEADING_MAX = 100
 _FOOTER_BLOCKS = 5  # a site footer's lines above its copyright line, at most
@@ -119,6 +125,8 @@ def _trim_tail(blocks: list[Block]) -> list[Block]:
     while end and _is_tail_chrome(blocks[end - 1]):
         end -= 1
         footer, limit = blocks[end], max(0, end - _FOOTER_BLOCKS)
+        if not is_footer_text(footer.text):
+            continue
         while end > limit and blocks[end - 1].container == footer.container:
             end -= 1
     return blocks[:end]
@@ -130,7 +138,10 @@ def _is_tail_chrome(block: Block) -> bool:
         or is_share_line(block)
         or is_pager(block.text)
         or (block.link_density >= 0.5 and len(block.links) >= 2)
-        or (block.link_density >= 0.3 and len(block.links) >= 2 and len(block.text) < 100)
+        or (
+            len(block.text) < _SITE_LINE_MAX
+            and any(_SITE_LINK.match(text) for _, text in block.links)
+        )
     )
 
 

@@ -60,6 +60,8 @@ class SiteText:
     teaser_headings: frozenset[str]
 
     def is_header_line(self, text: str) -> bool:
+        if len(text) > 120:  # a cheap test first: this runs on every line of the page
+            return False
         key = fold(text).rstrip(" !.")
         return key in self.header_lines or bool(_GENERIC_HEADER.match(key) and len(key) < 90)
 

@@ -15,18 +15,25 @@ class Resolver:
     """Absolute URLs against the page URL (or its ``<base href>``)."""
 
     def __init__(self, url: str, base_href: str | None, profile: SiteProfile) -> None:
-        self.base = _join(url, base_href) if base_href else url
+        self.base = (_join(url, base_href) if base_href else url) or ""
         self.hosts = frozenset(host.lower() for host in profile.hosts)
+        # A page repeats its menu and teaser links: each href is joined once.
+        self._absolute: dict[str, str | None] = {}
+        self._internal: dict[str, bool] = {}
 
     def absolute(self, href: str) -> str | None:
-        return _join(self.base, href)
+        if href not in self._absolute:
+            self._absolute[href] = _join(self.base, href)
+        return self._absolute[href]
 
     def is_internal(self, url: str) -> bool:
-        try:
-            host = urlsplit(url).hostname
-        except ValueError:
-            return False
-        return host is not None and host.lower() in self.hosts
+        if url not in self._internal:
+            try:
+                host = urlsplit(url).hostname
+            except ValueError:
+                host = None
+            self._internal[url] = host is not None and host.lower() in self.hosts
+        return self._internal[url]
 
     def link(self, href: str, text: str) -> Link | None:
         """A link to a web page (no mailto:, no fragment-only anchors), fragment dropped."""

@@ -267,12 +267,23 @@ class ReplicaSite:
 
         Returns whether anything changed; only a real change moves the modification time.
         """
+        with self.lock:
+            return self._update(self.article(slug), changes)
+
+    def update_page(self, path: str, **changes) -> bool:
+        """Like ``update_article``, for any page by path: ``update_page("/contact", lead=...)``."""
+        with self.lock:
+            entry = self.entries.get(path)
+            if entry is None:
+                raise KeyError(path)
+            return self._update(entry, changes)
+
+    def _update(self, entry: Entry, changes: dict) -> bool:
         allowed = {"title", "date", "lead", "body", "rubric", "kind", "hero"}
         unknown = set(changes) - allowed
         if unknown:
             raise TypeError(f"unknown fields: {sorted(unknown)}")
         with self.lock:
-            entry = self.article(slug)
             if "date" in changes:
                 changes["date"] = _as_date(changes["date"])
             if "body" in changes:

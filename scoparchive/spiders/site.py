@@ -2,6 +2,10 @@
 
 The spider writes nothing: the archive middleware keeps every response, and the datasets are
 built later from the archive alone.
+
+Discovery reads robots.txt first, then the sitemaps it names (or /sitemap.xml), and only then
+the pages: a recrawl must know every sitemap lastmod before it decides what to fetch again. A
+site with no sitemap is crawled through its links alone.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 from urllib.parse import urljoin
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
@@ -27,6 +33,12 @@ class SiteSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self._profile_name = profile
         self._site_url = site_url
+        #: URL → lastmod, from the sitemaps; read by the recrawl middleware.
+        self.sitemap_lastmod: dict[str, str] = {}
+        self._sitemap_entries: list[str] = []
+        self._sitemaps_requested: set[str] = set()
+        self._pending_sitemaps = 0
+        self._pages_started = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -34,29 +46,52 @@ class SiteSpider(scrapy.Spider):
         profile = PROFILES[spider._profile_name or crawler.settings.get("SITE_PROFILE")]
         site_url = spider._site_url or crawler.settings.get("SITE_URL")
         spider.profile = profile.with_base_url(site_url) if site_url else profile
+        crawler.signals.connect(spider._start_pages_if_stalled, signal=signals.spider_idle)
         return spider
 
     async def start(self):
-        base = self.profile.base_url
-        yield scrapy.Request(base, callback=self.parse, priority=10)
-        yield scrapy.Request(urljoin(base, "robots.txt"), callback=self.parse_robots)
-        yield scrapy.Request(urljoin(base, "sitemap.xml"), callback=self.parse_sitemap)
+        yield scrapy.Request(urljoin(self.profile.base_url, "robots.txt"),
+                             callback=self.parse_robots, errback=self.robots_failed,
+                             priority=100)
 
     def parse_robots(self, response: Response):
-        for sitemap_url in sitemap_urls_from_robots(response.text, base_url=response.url):
-            yield from self._follow(sitemap_url, self.parse_sitemap)
+        sitemaps = []
+        if response.status == 200:
+            sitemaps = list(sitemap_urls_from_robots(response.text, base_url=response.url))
+        yield from self._request_sitemaps(
+            sitemaps or [urljoin(self.profile.base_url, "sitemap.xml")]
+        )
+
+    def robots_failed(self, failure):
+        yield from self._request_sitemaps([urljoin(self.profile.base_url, "sitemap.xml")])
 
     def parse_sitemap(self, response: Response):
-        if response.status != 200 or not response.body:
-            return
-        try:
-            sitemap = Sitemap(response.body)
-        except Exception:  # a broken sitemap is no reason to stop discovery through links
-            self.logger.warning("unreadable sitemap: %s", response.url)
-            return
-        for entry in sitemap:
-            callback = self.parse_sitemap if sitemap.type == "sitemapindex" else self.parse
-            yield from self._follow(entry["loc"], callback)
+        self._pending_sitemaps -= 1
+        nested = []
+        if response.status == 200 and response.body:
+            try:
+                sitemap = Sitemap(response.body)
+            except Exception:  # a broken sitemap is no reason to stop discovery through links
+                self.logger.warning("unreadable sitemap: %s", response.url)
+            else:
+                for entry in sitemap:
+                    url = canonical_url(entry.get("loc", ""), self.profile)
+                    if url is None:
+                        continue
+                    if sitemap.type == "sitemapindex":
+                        nested.append(url)
+                    else:
+                        self._sitemap_entries.append(url)
+                        if entry.get("lastmod"):
+                            self.sitemap_lastmod[url] = entry["lastmod"]
+        yield from self._request_sitemaps(nested)
+        if self._pending_sitemaps == 0:
+            yield from self._start_pages()
+
+    def sitemap_failed(self, failure):
+        self._pending_sitemaps -= 1
+        if self._pending_sitemaps == 0:
+            yield from self._start_pages()
 
     def parse(self, response: Response):
         if response.status != 200 or not _is_html(response):
@@ -77,11 +112,34 @@ class SiteSpider(scrapy.Spider):
         """Images and documents are archived by the middleware; there is nothing to parse."""
         return ()
 
+    def _request_sitemaps(self, urls):
+        for url in urls:
+            for request in self._follow(url, self.parse_sitemap):
+                if request.url in self._sitemaps_requested:
+                    continue
+                self._sitemaps_requested.add(request.url)
+                self._pending_sitemaps += 1
+                yield request.replace(errback=self.sitemap_failed, priority=90)
+
+    def _start_pages_if_stalled(self, spider):
+        """A sitemap request dropped on the way (robots.txt, a filter) never answers: the pages
+        are started anyway once nothing else is left to do."""
+        if not self._pages_started:
+            for request in self._start_pages():
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+
+    def _start_pages(self):
+        self._pages_started = True
+        yield from self._follow(self.profile.base_url, self.parse)
+        for url in self._sitemap_entries:
+            yield from self._follow(url, self.parse)
+
     def _follow(self, url: str, callback, referrer: str | None = None):
         canonical = canonical_url(url, self.profile)
         if canonical is None or not in_scope(canonical, self.profile):
             return
-        if callback is self.parse and canonical.lower().endswith(ARCHIVED_ASSET_SUFFIXES):
+        if callback == self.parse and canonical.lower().endswith(ARCHIVED_ASSET_SUFFIXES):
             callback = self.archive_only
         headers = {"Referer": referrer} if referrer else None
         yield scrapy.Request(canonical, callback=callback, headers=headers)

@@ -14,6 +14,9 @@ _DOT = r"\s*[\[\(\{]\s*(?:dot|point)\s*[\]\)\}]\s*"
 _EMAIL = re.compile(
     rf"[\w.+\-]+(?:@|{_AT})[\w\-]+(?:(?:\.|{_DOT})[\w\-]+)*(?:\.|{_DOT})[a-z]{{2,24}}\b", re.I
 )
+#: Cheap tests that spare the costly patterns most paragraphs, which hold no contact at all.
+_MAY_HOLD_EMAIL = re.compile(r"@|[\[\(\{]\s*(?:at|arobase|chez)\s*[\]\)\}]", re.I)
+_MAY_HOLD_ADDRESS = re.compile(r"\b\d{5}\b")
 _EMAIL_STRICT = re.compile(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,24}$", re.I)
 _AT_SUB = re.compile(_AT, re.I)
 _DOT_SUB = re.compile(_DOT, re.I)
@@ -71,7 +74,8 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
     """
     found: list[tuple[int, Contact]] = []
     email_spans: list[tuple[int, int]] = []
-    for match in _EMAIL.finditer(text):
+    emails = _EMAIL.finditer(text) if _MAY_HOLD_EMAIL.search(text) else ()
+    for match in emails:
         value = deobfuscate_email(match[0])
         if _EMAIL_STRICT.match(value):
             email_spans.append(match.span())
@@ -94,7 +98,8 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
                 Contact("url", normalise_url(raw), raw, context or _line_at(text, match)),
             )
         )
-    for match in _ADDRESS.finditer(text):
+    addresses = _ADDRESS.finditer(text) if _MAY_HOLD_ADDRESS.search(text) else ()
+    for match in addresses:
         value = f"{' '.join(match['street'].split())}, {match['code']} {match['town'].strip()}"
         found.append(
             (match.start(), Contact("address", value, match[0], context or _line_at(text, match)))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 
 _HORIZONTAL_SPACE = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 def clean_line(text: str) -> str:
     """One line: every kind of space collapsed to one plain space, invisible marks dropped."""
-    return _HORIZONTAL_SPACE.sub(" ", text.translate(_INVISIBLE)).strip()
+    return _HORIZONTAL_SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
 def normalise_space(text: str) -> str:
@@ -26,7 +26,7 @@ def normalise_space(text: str) -> str:
 
 def collapse(text: str) -> str:
     """All whitespace, line breaks included, collapsed to single spaces (for comparisons)."""
-    return " ".join(text.translate(_INVISIBLE).split())
+    return " ".join(_INVISIBLE.sub("", text).split())
 
 
 def fold(text: str) -> str:

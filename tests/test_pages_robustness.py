@@ -1,0 +1,76 @@
+"""parse_page never raises: random and malformed HTML, random bytes, random URLs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoparchive.items import PAGE_TYPES
+from scoparchive.pages import extract, parse_page
+
+FIXTURE = (Path(__file__).parent / "fixtures" / "pages" / "scopetscicsolidaires.divsoup.html")
+TAGS = ["p", "div", "br", "b", "strong", "a", "h1", "h3", "li", "ul", "table", "td", "tr", "img",
+        "nav", "footer", "header", "main", "article", "figure", "figcaption", "script", "span"]  # fmt: skip
+LINES = ["Bienvenue sur le site de votre Union Régionale", "04 04 2020", "31 02 2020",
+         "Les dernières actualités", "Lire plus...", "prev", "next", "La cachette de Paris (75)",
+         "Envie de Lire (Ivry)", "13h30 | Accueil", "17h30 - 19h00 | Conférence", "© 2024",
+         "Crédits : X", "bandeau-ScopScicSolidaires", "06 08 53 25 34", "x[at]scop.coop",
+         "74 rue Léon Frot\n75011 Paris", "www.francebarter.coop", "\u00a0", "\x00", "é"]  # fmt: skip
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def html_soup(draw):
+    """Tags opened and closed at random (often not at all), with the site's landmark lines."""
+    parts = []
+    for _ in range(draw(st.integers(0, 40))):
+        kind = draw(st.integers(0, 4))
+        tag = draw(st.sampled_from(TAGS))
+        if kind == 0:
+            href = draw(st.sampled_from(["/x", "http://[::1", "mailto:a@b.fr", "tel:0612", "?page=2",
+                                         "javascript:void(0)", "", "https://ex.org/a#b"]))  # fmt: skip
+            parts.append(f'<{tag} href="{href}" src="{href}" alt="{draw(st.sampled_from(LINES))}">')
+        elif kind == 1:
+            parts.append(f"</{tag}>")
+        elif kind == 2:
+            parts.append(draw(st.sampled_from(LINES)))
+        else:
+            parts.append(draw(st.text(max_size=30)))
+    return "".join(parts)
+
+
+@SETTINGS
+@given(html_soup(), st.sampled_from(["https://les-scop-idf.coop/x", "https://les-scop-idf.coop/",
+                                     "https://les-scop-idf.coop/a/20141126,b.htm"]))  # fmt: skip
+def test_random_html_never_raises(document, url):
+    page = extract(url, document)
+    assert page.page_type in PAGE_TYPES
+
+
+@SETTINGS
+@given(st.binary(max_size=3000), st.one_of(st.none(), st.text(max_size=40)))
+def test_random_bytes_never_raise(body, content_type):
+    page = extract("https://les-scop-idf.coop/x", body, content_type=content_type)
+    assert page.page_type in PAGE_TYPES
+
+
+@SETTINGS
+@given(st.text(max_size=80))
+def test_random_urls_never_raise(url):
+    page = extract(url, FIXTURE.read_bytes())
+    assert page.page_type in PAGE_TYPES
+
+
+@SETTINGS
+@given(st.integers(0, 20000), st.binary(max_size=20))
+def test_truncated_and_corrupted_pages_never_raise(cut, noise):
+    body = FIXTURE.read_bytes()
+    page = extract("https://les-scop-idf.coop/x", body[:cut] + noise + body[cut:])
+    assert page.page_type in PAGE_TYPES
+
+
+def test_parse_page_is_a_safety_net():
+    assert parse_page("https://les-scop-idf.coop/x", b"").page_type == "unknown"
+    assert parse_page("not a url", None).page_type == "unknown"  # type: ignore[arg-type]
