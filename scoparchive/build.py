@@ -9,6 +9,7 @@ whole, and readers never see half a build.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import time
@@ -19,8 +20,8 @@ from pathlib import Path
 
 from scoparchive import __version__
 from scoparchive.archive import ArchiveReader, Capture
-from scoparchive.history import History
-from scoparchive.items import ParsedPage
+from scoparchive.cache import ParseCache, parser_version
+from scoparchive.history import History, Parsed
 from scoparchive.pages import parse_page
 from scoparchive.pipelines.completeness import Completeness, load_thresholds
 from scoparchive.profiles import profile_for_url
@@ -32,7 +33,6 @@ from scoparchive.writers.parquet import write_parquet
 from scoparchive.writers.sqlite import write_database
 
 REPO_METADATA_TEMPLATE = Path(__file__).resolve().parent.parent / "datasets" / "metadata.yaml"
-BUILDS_KEPT = 2
 
 
 class BuildError(Exception):
@@ -47,6 +47,9 @@ class BuildReport:
     run_ids: list[str]
     captures: int
     seconds: float
+    #: Captures parsed by this build, and captures whose parse came from the cache.
+    parsed: int = 0
+    from_cache: int = 0
     completeness: dict[str, dict[str, float]] = field(default_factory=dict)
     completeness_failures: list[str] = field(default_factory=list)
 
@@ -59,30 +62,39 @@ def build(
     thresholds_path: Path | None = None,
     metadata_template: Path | None = None,
     on_capture: Callable[[int], None] | None = None,
+    use_cache: bool = True,
 ) -> BuildReport:
+    """Builds every dataset from the archive into ``out_dir`` (a symbolic link swapped at the
+    end). ``use_cache=False`` parses every capture again, ignoring ``<archive>/.cache/``."""
     started = time.monotonic()
     archive_dir, out_dir = Path(archive_dir), Path(out_dir)
+    _check_out(out_dir)
     reader = _open_archive(archive_dir)
-    history = replay_history(reader, on_capture)
-    captures = history.captures
-    if not history.pages:
-        raise BuildError(f"{archive_dir}: the archive holds no HTML page with content")
-
-    completeness = Completeness()
-    for state in history.pages.values():
-        completeness.add(state.latest.page)
-    failures = completeness.failures(load_thresholds(thresholds_path))
-    if strict and failures:
-        raise BuildError("completeness under the thresholds: " + "; ".join(failures))
-
-    rows = table_rows(history)
-    any_url = next(iter(history.pages))
-    profile = profile_for_url(any_url)
-    run_ids = [row["id"] for row in rows["crawl_runs"]]
     with _build_lock(out_dir):
+        cache = ParseCache.for_archive(archive_dir) if use_cache else None
+        try:
+            parser = ArchivedPageParser(reader, cache)
+            history = replay_history(reader, on_capture, parser=parser)
+        finally:
+            if cache is not None:
+                cache.close()
+        if not history.pages:
+            raise BuildError(f"{archive_dir}: the archive holds no HTML page with content")
+
+        completeness = Completeness()
+        for state in history.pages.values():
+            completeness.add(state.latest.page)
+        failures = completeness.failures(load_thresholds(thresholds_path))
+        if strict and failures:
+            raise BuildError("completeness under the thresholds: " + "; ".join(failures))
+
+        rows = table_rows(history)
+        profile = profile_for_url(next(iter(history.pages)))
+        run_ids = [row["id"] for row in rows["crawl_runs"]]
         build_dir = _new_build_dir(out_dir)
         try:
             database = _write_outputs(build_dir, profile, rows, run_ids, metadata_template)
+            _fsync_tree(build_dir)
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
@@ -92,23 +104,87 @@ def build(
         database=out_dir / database.name,
         row_counts={name: len(table_rows_) for name, table_rows_ in rows.items()},
         run_ids=run_ids,
-        captures=captures,
+        captures=history.captures,
         seconds=time.monotonic() - started,
+        parsed=parser.parsed,
+        from_cache=parser.from_cache,
         completeness=completeness.ratios(),
         completeness_failures=failures,
     )
 
 
 def replay_history(reader: ArchiveReader,
-                   on_capture: Callable[[int], None] | None = None) -> History:
+                   on_capture: Callable[[int], None] | None = None, *,
+                   parser: ArchivedPageParser | None = None) -> History:
     """The history of the site from every capture of the archive, in capture order; also what
-    a crawl reports of its run."""
-    history = History(parse=_parse_capture)
-    for capture in reader.captures():
+    a crawl reports of its run. Pass ``parser=ArchivedPageParser(reader,
+    ParseCache.for_archive(archive_dir))`` to reuse the parses of earlier builds."""
+    parser = parser or ArchivedPageParser(reader)
+    history = History(parse=parser)
+    # Bodies are read only for the captures the parser has to parse, not for every capture.
+    for capture in reader.captures(bodies=False):
+        parser.note(capture)
         history.add(capture)
         if on_capture:
             on_capture(history.captures)
     return history
+
+
+class ArchivedPageParser:
+    """Parses captures read without their bodies: from the cache when it holds the payload's
+    parse, else from the payload read back from the archive (a revisit's from the record
+    holding it)."""
+
+    def __init__(self, reader: ArchiveReader, cache: ParseCache | None = None):
+        self.reader = reader
+        self.cache = cache
+        self.parsed = 0
+        self.from_cache = 0
+        #: payload digest → (WARC file name, offset) of the first response record holding it.
+        self._payloads: dict[str, tuple[str, int]] = {}
+        self._scanned_all = False
+
+    def note(self, capture: Capture) -> None:
+        """Called with every capture in capture order, so that a revisit finds its payload."""
+        if not capture.is_revisit and capture.payload_digest:
+            self._payloads.setdefault(capture.payload_digest,
+                                      (capture.warc_file.name, capture.offset))
+
+    def __call__(self, capture: Capture) -> Parsed:
+        cached = self.cache.get(capture) if self.cache is not None else None
+        if cached is not None:
+            self.from_cache += 1
+            return cached
+        self.parsed += 1
+        body = self._body(capture)
+        page = parse_page(capture.url, body, profile=profile_for_url(capture.url),
+                          content_type=capture.headers.get("Content-Type"))
+        parsed = Parsed(page, hashlib.sha256(body).hexdigest())
+        if self.cache is not None:
+            self.cache.put(capture, parsed)
+        return parsed
+
+    def _body(self, capture: Capture) -> bytes:
+        """The payload, content-encoding removed; empty for a revisit whose payload is nowhere
+        in the archive (as the reader gives it)."""
+        if capture.is_revisit:
+            location = self._payload_location(capture.payload_digest)
+        else:
+            location = (capture.warc_file.name, capture.offset)
+        if location is None:
+            return b""
+        return self.reader.read_capture(*location).body or b""
+
+    def _payload_location(self, digest: str | None) -> tuple[str, int] | None:
+        if digest and digest not in self._payloads and not self._scanned_all:
+            # The original is not earlier in capture order (files out of order, or written by
+            # a concurrent worker): index every response once, then look again.
+            self._scanned_all = True
+            for stored in self.reader.records():
+                found = stored.header("WARC-Payload-Digest")
+                if stored.rec_type == "response" and found:
+                    self._payloads.setdefault(found, (stored.path.name, stored.offset))
+        return self._payloads.get(digest) if digest else None
 
 
 def database_path(out_dir: Path) -> Path | None:
@@ -129,15 +205,6 @@ def _open_archive(archive_dir: Path) -> ArchiveReader:
     return reader
 
 
-def _parse_capture(capture: Capture) -> ParsedPage:
-    return parse_page(
-        capture.url,
-        capture.body or b"",
-        profile=profile_for_url(capture.url),
-        content_type=capture.headers.get("Content-Type"),
-    )
-
-
 def _write_outputs(build_dir: Path, profile, rows: dict[str, list[dict]], run_ids: list[str],
                    metadata_template: Path | None) -> Path:
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -146,6 +213,7 @@ def _write_outputs(build_dir: Path, profile, rows: dict[str, list[dict]], run_id
         "crawl_runs": run_ids,
         "licence": profile.licence,
         "software": f"scoparchive {__version__}",
+        "parser_version": parser_version(),
         "created": created,
     }
     parquet_dir = build_dir / "parquet"
@@ -168,6 +236,7 @@ def _write_outputs(build_dir: Path, profile, rows: dict[str, list[dict]], run_id
         row_counts={name: len(table_rows_) for name, table_rows_ in rows.items()},
         created=created,
         run_ids=run_ids,
+        parser_version=provenance["parser_version"],
     )
     template = metadata_template or REPO_METADATA_TEMPLATE
     write_datasette_metadata(build_dir / "metadata.json", template, profile.name, TABLES, VIEWS)
@@ -180,13 +249,22 @@ def _builds_home(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.builds"
 
 
+def _check_out(out_dir: Path) -> None:
+    """Refuses, before any work, an ``out`` that a build would have to destroy: only our own
+    link, an empty folder or nothing may stand there."""
+    if out_dir.is_symlink() or not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise BuildError(f"{out_dir} is a file; choose another --out")
+    if any(out_dir.iterdir()):
+        raise BuildError(f"{out_dir} is a folder that scoparchive did not make; "
+                         "choose another --out")
+
+
 def _new_build_dir(out_dir: Path) -> Path:
-    if out_dir.exists() and not out_dir.is_symlink():
-        if any(out_dir.iterdir()):
-            raise BuildError(
-                f"{out_dir} is a folder that scoparchive did not make; choose another --out"
-            )
-        out_dir.rmdir()
+    _check_out(out_dir)  # again, under the lock: the folder may have been filled meanwhile
+    if out_dir.is_dir() and not out_dir.is_symlink():
+        out_dir.rmdir()  # empty: the link takes its place
     home = _builds_home(out_dir)
     try:
         home.mkdir(parents=True, exist_ok=True)
@@ -198,21 +276,43 @@ def _new_build_dir(out_dir: Path) -> Path:
     return build_dir
 
 
+def _fsync_tree(folder: Path) -> None:
+    """Flushes the build to disk before the link points at it: after a power cut the link must
+    not name a folder of empty files."""
+    for path in sorted(folder.rglob("*"), reverse=True):  # files before their folders
+        _fsync(path)
+    _fsync(folder)
+    _fsync(folder.parent)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def _swap_in(build_dir: Path, out_dir: Path) -> None:
+    """Points ``out_dir`` at ``build_dir`` in one rename, then removes every other build but the
+    one just replaced (a reader may still be in it)."""
+    previous = out_dir.resolve() if out_dir.is_symlink() else None
     link = out_dir.parent / f".{out_dir.name}.swap-{os.getpid()}"
     link.unlink(missing_ok=True)
     link.symlink_to(os.path.relpath(build_dir, out_dir.parent), target_is_directory=True)
     os.replace(link, out_dir)
-    _prune_builds(out_dir, keep=build_dir)
+    _fsync(out_dir.parent)
+    _prune_builds(out_dir, keep={build_dir.resolve(), previous})
 
 
-def _prune_builds(out_dir: Path, keep: Path) -> None:
-    """Removes old builds and the leftovers of killed ones; the newest few stay for readers that
-    still hold them open."""
-    builds = sorted(p for p in _builds_home(out_dir).iterdir() if p.is_dir())
-    for old in builds[:-BUILDS_KEPT]:
-        if old != keep:
-            shutil.rmtree(old, ignore_errors=True)
+def _prune_builds(out_dir: Path, keep: set[Path | None]) -> None:
+    """Removes older builds and what killed builds left: their half-written folders and their
+    swap links. Only called under the build lock, so no other build is writing them."""
+    for build_dir in _builds_home(out_dir).iterdir():
+        if build_dir.resolve() not in keep:
+            shutil.rmtree(build_dir, ignore_errors=True)
+    for stale_link in out_dir.parent.glob(f".{out_dir.name}.swap-*"):
+        stale_link.unlink(missing_ok=True)
 
 
 class _build_lock:

@@ -8,10 +8,10 @@ removal nor a change. Nothing is ever forgotten: a removed page keeps its state 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from scoparchive.archive import Capture
 from scoparchive.items import ParsedPage
@@ -20,6 +20,13 @@ from scoparchive.urls import canonical_url
 
 GONE_STATUSES = (404, 410)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class Parsed(NamedTuple):
+    """What the history needs of one capture's payload."""
+
+    page: ParsedPage
+    body_sha256: str  # of the payload, content-encoding removed
 
 
 @dataclass
@@ -44,6 +51,7 @@ class PageState:
     fetched_at: datetime
     http_status: int
     content_type: str | None
+    content_sha256: str
     versions: list[Version] = field(default_factory=list)
     removed_at: datetime | None = None
     redirect_to: str | None = None
@@ -55,25 +63,73 @@ class PageState:
         return self.versions[-1]
 
 
+class Standing(NamedTuple):
+    """A page's standing at one moment: whether it is online, and its content then."""
+
+    online: bool
+    fingerprint: str
+
+
 @dataclass
 class RunStats:
+    """What one crawl run saw. Each page counts once per run, judged on its standing before the
+    run's first capture of it and after the run's last one (a page fetched twice in a run, or
+    retried after a 503, is still one page)."""
+
     run_id: str
     started_at: datetime
     finished_at: datetime
-    pages_new: int = 0
-    pages_changed: int = 0
-    pages_unchanged: int = 0
-    pages_removed: int = 0
     errors: int = 0
     warc_files: list[str] = field(default_factory=list)
+    #: URLs the run captured with an answer that was not a server error.
     captured_urls: set[str] = field(default_factory=set)
+    before: dict[str, Standing | None] = field(default_factory=dict)
+    after: dict[str, Standing | None] = field(default_factory=dict)
 
-    def pages_fetched(self, pages: dict[str, PageState]) -> int:
-        return sum(1 for url in self.captured_urls if url in pages)
+    def outcome(self, url: str) -> str | None:
+        """new, changed, unchanged or removed; None for a URL that is not a page, or a page
+        that was already gone and still is."""
+        before, after = self.before.get(url), self.after.get(url)
+        if after is None:
+            return None
+        if before is None:
+            return "new"
+        if not after.online:
+            return "removed" if before.online else None
+        if not before.online or before.fingerprint != after.fingerprint:
+            return "changed"  # a page back online counts as changed
+        return "unchanged"
+
+    def _count(self, outcome: str) -> int:
+        return sum(1 for url in self.after if self.outcome(url) == outcome)
+
+    @property
+    def pages_fetched(self) -> int:
+        return sum(1 for standing in self.after.values() if standing is not None)
+
+    @property
+    def pages_new(self) -> int:
+        return self._count("new")
+
+    @property
+    def pages_changed(self) -> int:
+        return self._count("changed")
+
+    @property
+    def pages_unchanged(self) -> int:
+        return self._count("unchanged")
+
+    @property
+    def pages_removed(self) -> int:
+        return self._count("removed")
 
 
 class History:
-    def __init__(self, parse: Callable[[Capture], ParsedPage]):
+    """Replays captures in capture order. ``parse`` turns a capture into its page and payload
+    digest; it is only called for a 200 HTML capture whose content is not known to be unchanged
+    (a server-not-modified revisit of a known page is not parsed again)."""
+
+    def __init__(self, parse: Callable[[Capture], Parsed]):
         self._parse = parse
         self.pages: dict[str, PageState] = {}
         self.runs: dict[str, RunStats] = {}
@@ -87,11 +143,19 @@ class History:
             run.errors += 1
             return
         run.captured_urls.add(capture.url)
+        run.before.setdefault(capture.url, self._standing(capture.url))
         state = self.pages.get(capture.url)
         if status in GONE_STATUSES or 300 <= status < 400:
-            self._gone_or_moved(capture, state, run)
+            self._gone_or_moved(capture, state)
         elif status == 200 and _is_html(capture.content_type):
-            self._online(capture, state, run)
+            self._online(capture, state)
+        run.after[capture.url] = self._standing(capture.url)
+
+    def _standing(self, url: str) -> Standing | None:
+        state = self.pages.get(url)
+        if state is None:
+            return None
+        return Standing(state.removed_at is None, state.latest.fingerprint)
 
     def _run(self, capture: Capture) -> RunStats:
         run = self.runs.get(capture.run_id)
@@ -105,7 +169,7 @@ class History:
             run.warc_files.append(capture.warc_file.name)
         return run
 
-    def _gone_or_moved(self, capture: Capture, state: PageState | None, run: RunStats) -> None:
+    def _gone_or_moved(self, capture: Capture, state: PageState | None) -> None:
         if state is None:
             return  # never seen online: a broken link or a legacy URL, not a page of ours
         target = None
@@ -117,34 +181,28 @@ class History:
                 return  # a redirect to itself moves nothing
         if state.removed_at is None:
             state.removed_at = capture.captured_at
-            run.pages_removed += 1
         state.redirect_to = target
         state.http_status = capture.status
         state.fetched_at = capture.captured_at
         state.warc_record_id, state.warc_file = capture.record_id, capture.warc_file.name
 
-    def _online(self, capture: Capture, state: PageState | None, run: RunStats) -> None:
+    def _online(self, capture: Capture, state: PageState | None) -> None:
         if state is not None and capture.revisit_profile and "not-modified" in capture.revisit_profile:
-            fingerprint = state.latest.fingerprint
-            page = None
+            # The server confirmed the payload we hold: same content, same digest.
+            page, fingerprint, body_sha256 = None, state.latest.fingerprint, state.content_sha256
         else:
-            page = self._parse(capture)
+            page, body_sha256 = self._parse(capture)
             fingerprint = page.content_fingerprint()
         if state is None:
             state = self.pages[capture.url] = PageState(
                 url=capture.url, first_seen=capture.captured_at, last_seen=capture.captured_at,
                 fetched_at=capture.captured_at, http_status=200,
-                content_type=capture.content_type,
+                content_type=capture.content_type, content_sha256=body_sha256,
             )
-            run.pages_new += 1
-        elif fingerprint != state.latest.fingerprint or state.removed_at is not None:
-            run.pages_changed += 1  # a page back online counts as changed
-        else:
-            run.pages_unchanged += 1
         if page is not None and (not state.versions or fingerprint != state.latest.fingerprint):
             state.versions.append(Version(
                 url=capture.url, captured_at=capture.captured_at, run_id=capture.run_id,
-                http_status=capture.status, content_sha256=hashlib.sha256(capture.body or b"").hexdigest(),
+                http_status=capture.status, content_sha256=body_sha256,
                 fingerprint=fingerprint, page=page, warc_record_id=capture.record_id,
                 warc_file=capture.warc_file.name, warc_offset=capture.offset,
             ))
@@ -153,6 +211,7 @@ class History:
         state.last_seen = state.fetched_at = capture.captured_at
         state.http_status = 200
         state.content_type = capture.content_type
+        state.content_sha256 = body_sha256
         state.warc_record_id, state.warc_file = capture.record_id, capture.warc_file.name
 
 

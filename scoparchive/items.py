@@ -7,8 +7,12 @@ and ``published_date``), as in Zyte's Article schema.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
+import types
+import typing
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -121,6 +125,11 @@ class ParsedPage:
     def to_dict(self) -> dict:
         return json.loads(json.dumps(asdict(self), default=_json_default))
 
+    @classmethod
+    def from_dict(cls, data: dict) -> ParsedPage:
+        """The inverse of ``to_dict``: ``ParsedPage.from_dict(page.to_dict()) == page``."""
+        return _from_json(cls, data)
+
     def content_fingerprint(self) -> str:
         """A digest of the page's own content, blind to the boilerplate around it.
 
@@ -135,6 +144,36 @@ class ParsedPage:
             own["article"].pop("extraction", None)
         payload = json.dumps(own, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(payload).hexdigest()
+
+
+def _from_json(hint, value):
+    """A value of the type ``hint`` rebuilt from its JSON form: dataclasses from objects, dates
+    from ISO strings, lists and optional values item by item. Read from the type hints, so that a
+    field added to a record is rebuilt with no change here."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if len(options) != 1:
+            raise TypeError(f"cannot rebuild a value of the union {hint}")
+        return _from_json(options[0], value)
+    if origin is list:
+        (item_hint,) = typing.get_args(hint)
+        return [_from_json(item_hint, item) for item in value]
+    if origin is dict:
+        return dict(value)
+    if dataclasses.is_dataclass(hint):
+        hints = _field_hints(hint)
+        return hint(**{name: _from_json(hints[name], item) for name, item in value.items()})
+    if hint is date:
+        return date.fromisoformat(value)
+    return value
+
+
+@functools.cache
+def _field_hints(record_type: type) -> dict:
+    return typing.get_type_hints(record_type)
 
 
 def _json_default(value):

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from scoparchive import geo
 from scoparchive.history import History, PageState
 from scoparchive.items import Article, ParsedPage
+from scoparchive.schema import TABLES_BY_NAME
 
 #: Page types whose record is an article (roundups and programmes are articles with more in them).
 ARTICLE_TYPES = frozenset({"article", "roundup", "programme", "legacy_article"})
@@ -63,13 +64,14 @@ def table_rows(history: History) -> dict[str, list[dict]]:
     rows["crawl_runs"] = [
         {
             "id": run.run_id, "started_at": run.started_at, "finished_at": run.finished_at,
-            "pages_fetched": run.pages_fetched(history.pages), "pages_new": run.pages_new,
+            "pages_fetched": run.pages_fetched, "pages_new": run.pages_new,
             "pages_changed": run.pages_changed, "pages_unchanged": run.pages_unchanged,
             "pages_removed": run.pages_removed, "errors": run.errors,
             "warc_files": run.warc_files,
         }
-        for run in sorted(history.runs.values(), key=lambda run: run.started_at)
+        for run in sorted(history.runs.values(), key=lambda run: (run.started_at, run.run_id))
     ]
+    _check_columns(rows)
     return rows
 
 
@@ -78,7 +80,7 @@ def page_row(state: PageState) -> dict:
     return {
         "url": state.url, "page_type": latest.page.page_type, "title": latest.page.title,
         "http_status": state.http_status, "content_type": state.content_type,
-        "fetched_at": state.fetched_at, "content_sha256": latest.content_sha256,
+        "fetched_at": state.fetched_at, "content_sha256": state.content_sha256,
         "content_fingerprint": latest.fingerprint, "first_seen": state.first_seen,
         "last_seen": state.last_seen, "removed_at": state.removed_at,
         "redirect_to": state.redirect_to, "version_count": len(state.versions),
@@ -139,6 +141,20 @@ def department_rows() -> list[dict]:
          "longitude": d.longitude, "kind": d.kind, "in_union": d.code in geo.UNION_DEPARTMENTS}
         for d in sorted(geo.departments().values(), key=lambda d: d.code)
     ]
+
+
+def _check_columns(rows: dict[str, list[dict]]) -> None:
+    """Every row has exactly its table's columns: a column named here but not in the schema, or
+    misspelt, fails the build instead of vanishing from the outputs."""
+    if rows.keys() != TABLES_BY_NAME.keys():
+        raise ValueError(f"tables differ from the schema: {sorted(rows)}")
+    for name, table_rows_ in rows.items():
+        expected = set(TABLES_BY_NAME[name].column_names)
+        for row in table_rows_:
+            if row.keys() != expected:
+                raise ValueError(f"{name} row columns differ from the schema: "
+                                 f"unknown {sorted(row.keys() - expected)}, "
+                                 f"missing {sorted(expected - row.keys())}")
 
 
 def _images(page: ParsedPage):

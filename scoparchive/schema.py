@@ -36,6 +36,10 @@ SQLITE_TYPES: dict[str, type] = {
     "datetime": str,
     "list<string>": str,
 }
+#: Table Schema (Data Package v2) types. A list of strings is a native Parquet list, which v2
+#: would call ``list`` (or ``array``); but frictionless-py (5.21) reads Parquet through pandas,
+#: which hands it numpy arrays that both types reject, so ``frictionless validate`` would fail
+#: every row. ``any`` validates, and the field's ``scoparchive:type`` keeps the exact type.
 FRICTIONLESS_TYPES: dict[str, str] = {
     "string": "string",
     "integer": "integer",
@@ -43,7 +47,7 @@ FRICTIONLESS_TYPES: dict[str, str] = {
     "boolean": "boolean",
     "date": "date",
     "datetime": "datetime",
-    "list<string>": "array",
+    "list<string>": "any",
 }
 
 

@@ -6,7 +6,6 @@ Rendered in-process through ``ReplicaApp`` (the server's request handler minus t
 from __future__ import annotations
 
 import pytest
-
 from test_pages_fixtures import collapse, token_f1
 
 replica = pytest.importorskip("scoparchive.replica.model")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scoparchive.items import PAGE_TYPES
 from scoparchive.pages import extract, parse_page
 
-FIXTURE = (Path(__file__).parent / "fixtures" / "pages" / "scopetscicsolidaires.divsoup.html")
+FIXTURE = Path(__file__).parent / "fixtures" / "pages" / "scopetscicsolidaires.divsoup.html"
 TAGS = ["p", "div", "br", "b", "strong", "a", "h1", "h3", "li", "ul", "table", "td", "tr", "img",
         "nav", "footer", "header", "main", "article", "figure", "figcaption", "script", "span"]  # fmt: skip
 LINES = ["Bienvenue sur le site de votre Union Régionale", "04 04 2020", "31 02 2020",

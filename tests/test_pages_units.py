@@ -33,7 +33,10 @@ def blocks(html: str) -> list:
 def test_br_br_splits_paragraphs_and_bold_lines_stand_alone():
     found = blocks("<div>Un<br>deux<br><br><b>Titre gras</b><br>trois<br> <br>quatre</div>")
     assert [(b.text, b.bold) for b in found] == [
-        ("Un\ndeux", False), ("Titre gras", True), ("trois", False), ("quatre", False)
+        ("Un\ndeux", False),
+        ("Titre gras", True),
+        ("trois", False),
+        ("quatre", False),
     ]
 
 

@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import lxml.html
 from lxml import etree
 
 from scoparchive.text.normalise import clean_line
@@ -110,7 +109,8 @@ _WINDOWS_1252_ALIASES = frozenset(("iso-8859-1", "iso8859-1", "latin-1", "latin1
                                    "ascii", "l1", "cp819", "ibm819"))  # fmt: skip
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _UNPARSABLE_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
+#: A plain etree parser: lxml.html's element classes cost a Python lookup per element.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
 
 
 @dataclass(slots=True)
@@ -201,9 +201,10 @@ def parse_html(text: str) -> etree._Element | None:
     if not text.strip():
         return None
     try:
-        return lxml.html.document_fromstring(text, parser=_PARSER)
-    except (etree.ParserError, ValueError):
+        root = etree.fromstring(text, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
+    return root
 
 
 def read_document(root: etree._Element | None, split_line: LineSplitter) -> Document:
@@ -214,10 +215,11 @@ def read_document(root: etree._Element | None, split_line: LineSplitter) -> Docu
     if head is not None:
         title = head.find("title")
         if title is not None:
-            title_tag = clean_line(title.text_content()) or None
+            title_tag = clean_line("".join(title.itertext())) or None
         base = head.find("base")
         if base is not None:
             base_href = base.get("href")
+    _prune(root)
     walker = _Linearizer(split_line)
     walker.walk(root)
     return Document(walker.blocks, walker.images, walker.anchors, title_tag, base_href)
@@ -247,75 +249,72 @@ class _Linearizer:
         self.block_ids: list[int] = []
         self.landmarks: list[str] = []
         self.figures: list[int] = []
-        self.open_links: list[list] = []  # [href, text parts]
+        self.open_links: list[list] = []  # [href, text parts, element]
+        self.landmark_owners: list[etree._Element] = []
+        self.sequence = 0  # numbers the block elements, for containers and figures
 
     def walk(self, root: etree._Element) -> None:
-        walker = etree.iterwalk(root, events=("start", "end"))
-        skipped = None
-        for event, element in walker:
+        """Start and end events of every element, handled inline: this loop is the hot path."""
+        block_tags, heading_levels, bold_tags = _BLOCK_TAGS, _HEADING_LEVELS, _BOLD_TAGS
+        add_text = self.add_text
+        for event, element in etree.iterwalk(root, events=("start", "end")):
             tag = element.tag
-            if not isinstance(tag, str):
+            if tag.__class__ is not str:
                 continue
             if event == "start":
-                if tag in _SKIPPED_TAGS or _is_hidden(element):
-                    walker.skip_subtree()
-                    skipped = element
-                    continue
-                self.start(element, tag)
-            else:
-                if element is skipped:
-                    skipped = None
-                else:
-                    self.end(element, tag)
-                if element.tail:
-                    self.add_text(element.tail)
+                if tag in block_tags:
+                    self.open_block(element, tag)
+                elif tag in bold_tags:
+                    self.bold_depth += 1
+                elif tag == "br":
+                    self.line_break()
+                elif tag == "a":
+                    href = element.get("href")
+                    if href is not None:
+                        self.open_links.append([href.strip(), [], element])
+                elif tag == "img":
+                    self.add_image(element)
+                if element.text:
+                    add_text(element.text)
+                continue
+            if tag in block_tags:
+                self.flush()
+                self.block_tags.pop()
+                self.block_ids.pop()
+                if tag in heading_levels:
+                    self.heading_level = 0
+                if self.landmark_owners and self.landmark_owners[-1] is element:
+                    self.landmark_owners.pop()
+                    self.landmarks.pop()
+                if tag == "figure":
+                    self.figures.pop()
+            elif tag in bold_tags:
+                self.bold_depth -= 1
+            elif tag == "a" and self.open_links and self.open_links[-1][2] is element:
+                href, parts, _ = self.open_links.pop()
+                text = clean_line("".join(parts))
+                self.anchors.append((href, text))
+                if text:
+                    self.links.append((href, text))
+            if element.tail:
+                add_text(element.tail)
         self.flush()
 
-    def start(self, element: etree._Element, tag: str) -> None:
-        if tag in _BLOCK_TAGS:
+    def open_block(self, element: etree._Element, tag: str) -> None:
+        if self.lines or self.line_has_text:
             self.flush()
-            self.block_tags.append(tag)
-            self.block_ids.append(id(element))
-            level = _HEADING_LEVELS.get(tag)
-            if level:
-                self.heading_level = level
-            landmark = _landmark_of(element, tag)
-            if landmark:
-                self.landmarks.append(landmark)
-            if tag == "figure":
-                self.figures.append(id(element))
-        elif tag == "br":
-            self.line_break()
-        elif tag in _BOLD_TAGS:
-            self.bold_depth += 1
-        elif tag == "a":
-            href = element.get("href")
-            if href is not None:
-                self.open_links.append([href.strip(), []])
-        elif tag == "img":
-            self.add_image(element)
-        if element.text:
-            self.add_text(element.text)
-
-    def end(self, element: etree._Element, tag: str) -> None:
-        if tag in _BLOCK_TAGS:
-            self.flush()
-            self.block_tags.pop()
-            self.block_ids.pop()
-            if tag in _HEADING_LEVELS:
-                self.heading_level = 0
-            if _landmark_of(element, tag):
-                self.landmarks.pop()
-            if tag == "figure":
-                self.figures.pop()
-        elif tag in _BOLD_TAGS:
-            self.bold_depth -= 1
-        elif tag == "a" and element.get("href") is not None and self.open_links:
-            href, parts = self.open_links.pop()
-            text = clean_line("".join(parts))
-            self.anchors.append((href, text))
-            if text:
-                self.links.append((href, text))
+        self.sequence += 1
+        self.block_tags.append(tag)
+        self.block_ids.append(self.sequence)
+        level = _HEADING_LEVELS.get(tag)
+        if level:
+            self.heading_level = level
+        landmark = _landmark_of(element, tag)
+        if landmark:
+            self.landmarks.append(landmark)
+            self.landmark_owners.append(element)
+        if tag == "figure":
+            self.figures.append(self.sequence)
 
     def add_text(self, text: str) -> None:
         if text.isspace():
@@ -349,13 +348,14 @@ class _Linearizer:
         self.line_has_text = False
 
     def flush(self) -> None:
-        self.end_line()
+        if self.line_has_text:
+            self.end_line()
         self.breaks = 0
         if not self.lines:
             return
         # A link spanning blocks (a card wrapped in <a>) belongs to each block it covers.
         for open_link in self.open_links:
-            text = clean_line("".join(open_link[1]))
+            text = clean_line("".join(open_link[1])) if open_link[1] else ""
             if text:
                 self.links.append((open_link[0], text))
                 open_link[1] = []
@@ -434,6 +434,30 @@ class _Linearizer:
                 figure=self.figures[-1] if self.figures else 0,
             )
         )
+
+
+_HIDDEN = etree.XPath("//*[@hidden or @aria-hidden='true' or @style]")
+
+
+def _prune(root: etree._Element) -> None:
+    """Drop what a reader never sees (scripts, styles, hidden elements), keeping their tails."""
+    etree.strip_elements(root, *_SKIPPED_TAGS, with_tail=False)
+    for element in _HIDDEN(root):
+        if _is_hidden(element):
+            _drop(element)
+
+
+def _drop(element: etree._Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 def _landmark_of(element: etree._Element, tag: str) -> str | None:

@@ -58,15 +58,20 @@ class SiteText:
 
     header_lines: frozenset[str]
     teaser_headings: frozenset[str]
+    #: First letters of the landmark lines: a cheap test first, these run on every line.
+    header_initials: frozenset[str] = frozenset("b")
+    teaser_initials: frozenset[str] = frozenset()
 
     def is_header_line(self, text: str) -> bool:
-        if len(text) > 120:  # a cheap test first: this runs on every line of the page
+        if len(text) > 120 or text[:1].casefold() not in self.header_initials:
             return False
         key = fold(text).rstrip(" !.")
         return key in self.header_lines or bool(_GENERIC_HEADER.match(key) and len(key) < 90)
 
     def is_teaser_heading(self, text: str) -> bool:
-        return len(text) < 60 and fold(text).rstrip(" :") in self.teaser_headings
+        if len(text) >= 60 or text[:1].casefold() not in self.teaser_initials:
+            return False
+        return fold(text).rstrip(" :") in self.teaser_headings
 
     def stands_alone(self, line: str, bold: bool) -> bool:
         """Lines that are blocks of their own even when only a ``<br>`` separates them."""
@@ -87,9 +92,13 @@ def site_text(profile: SiteProfile) -> SiteText:
 
 @lru_cache(maxsize=32)
 def _site_text(header_lines: tuple[str, ...], teaser_headings: tuple[str, ...]) -> SiteText:
+    headers = frozenset(fold(line).rstrip(" !.") for line in header_lines)
+    teasers = frozenset(fold(line).rstrip(" :") for line in teaser_headings)
     return SiteText(
-        header_lines=frozenset(fold(line).rstrip(" !.") for line in header_lines),
-        teaser_headings=frozenset(fold(line).rstrip(" :") for line in teaser_headings),
+        header_lines=headers,
+        teaser_headings=teasers,
+        header_initials=frozenset({"b", *(line[:1] for line in headers)}),
+        teaser_initials=frozenset(line[:1] for line in teasers),
     )
 
 

@@ -66,7 +66,12 @@ class ListingPage(PageObject):
             date = parse_date_line(text)
             if date:
                 date_opens_next = following is not None and is_teaser_title(following)
-                if current and not current.closed and not current.lead_parts and not date_opens_next:
+                if (
+                    current
+                    and not current.closed
+                    and not current.lead_parts
+                    and not date_opens_next
+                ):
                     _set_date(current.teaser, date, text)
                 else:
                     pending_date = (date, text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
 
 from scoparchive.pages.document import LineSplitter, read_document
 from scoparchive.text.normalise import clean_line
@@ -14,10 +13,12 @@ _TEXT_FIELDS = ("title", "rubric", "lead")
 
 
 @lru_cache(maxsize=64)
-def _compiled(selector: str) -> CSSSelector | None:
-    try:
+def _compiled(selector: str):
+    try:  # cssselect comes with Scrapy (parsel); selectors are optional, so is it
+        from lxml.cssselect import CSSSelector
+
         return CSSSelector(selector)
-    except Exception:  # cssselect raises several error types on a bad selector
+    except Exception:  # ImportError, or one of cssselect's errors on a bad selector
         return None
 
 
@@ -37,7 +38,7 @@ def select(
     for name in _TEXT_FIELDS:
         if name in selectors:
             element = _first(root, selectors[name])
-            text = clean_line(element.text_content()) if element is not None else ""
+            text = clean_line("".join(element.itertext())) if element is not None else ""
             if text:
                 overrides[name] = text
     body_texts = None

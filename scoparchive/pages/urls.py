@@ -16,6 +16,7 @@ class Resolver:
 
     def __init__(self, url: str, base_href: str | None, profile: SiteProfile) -> None:
         self.base = (_join(url, base_href) if base_href else url) or ""
+        self.origin = _origin(self.base)
         self.hosts = frozenset(host.lower() for host in profile.hosts)
         # A page repeats its menu and teaser links: each href is joined once.
         self._absolute: dict[str, str | None] = {}
@@ -23,8 +24,16 @@ class Resolver:
 
     def absolute(self, href: str) -> str | None:
         if href not in self._absolute:
-            self._absolute[href] = _join(self.base, href)
+            self._absolute[href] = self._join(href.strip())
         return self._absolute[href]
+
+    def _join(self, href: str) -> str | None:
+        """urljoin, with the two common cases (absolute, root-relative) done directly."""
+        if href.startswith(("https://", "http://")) and "/." not in href:
+            return href
+        if self.origin and href.startswith("/") and not href.startswith("//") and "/." not in href:
+            return self.origin + href
+        return _join(self.base, href)
 
     def is_internal(self, url: str) -> bool:
         if url not in self._internal:
@@ -70,6 +79,14 @@ def contact_from_href(href: str, text: str) -> Contact | None:
         phone = normalise_phone(raw)
         return Contact("phone", phone, href, text or None) if phone else None
     return None
+
+
+def _origin(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else None
 
 
 def _join(base: str, href: str) -> str | None:

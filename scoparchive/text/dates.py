@@ -40,7 +40,7 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 def parse_date_line(text: str) -> date | None:
     """``"04 04 2020"`` → 4 April 2020; anything but a whole date line → None."""
-    if len(text) > 40 or not text[:1].isdigit() and text[:1] not in "PpLl":
+    if len(text) > 40 or (not text[:1].isdigit() and text[:1] not in "PpLl"):
         return None
     match = _DATE_LINE.match(" ".join(text.split()))
     if not match:

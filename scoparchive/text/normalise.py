@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import re
 
-_HORIZONTAL_SPACE = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 def clean_line(text: str) -> str:
     """One line: every kind of space collapsed to one plain space, invisible marks dropped."""
-    return _HORIZONTAL_SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
+    # str.split() knows every Unicode space (NBSP, narrow NBSP, thin space) and runs in C.
+    line = " ".join(text.split())
+    if line.isprintable():  # zero-width and soft-hyphen marks are not printable
+        return line
+    return " ".join(_INVISIBLE.sub("", line).split())
 
 
 def normalise_space(text: str) -> str:

@@ -1,0 +1,219 @@
+"""The parse cache: each archived payload is parsed once per parser version.
+
+Parsing is most of a build's time, and a recrawl brings few new payloads (identical ones become
+revisits of the same digest), so a rebuild after a small recrawl parses only what is new. An entry
+is keyed by what the page objects read: the URL (it decides the page type and resolves links),
+the payload digest, the Content-Type header (its charset decodes the bytes), and the parser
+version. The parser version is a digest of the parser's own source and data files and of the
+libraries it parses with, so any change to the parser invalidates the cache without anyone
+remembering to bump a number.
+
+The cache lives in the archive folder (``<archive>/.cache/``), not beside the datasets: it
+describes the archive's payloads, so every build of that archive shares it, whatever its
+``--out`` (the demo, a test, a release), and so can the crawl's run summary, which replays the
+same history. It is derived data: deleting it only makes the next build slower. An archive folder
+that cannot be written (a read-only copy) is built without a cache. A cache that cannot be read
+or written never fails a build: the pages are parsed instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import json
+import logging
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from scoparchive.archive import Capture
+from scoparchive.history import Parsed
+from scoparchive.items import ParsedPage
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".cache"
+CACHE_FILE = "parsed-pages.sqlite"
+#: The layout of the cache file; a file of another layout is emptied.
+CACHE_FORMAT = 1
+#: What a parse depends on, relative to the package: the page objects, the text helpers, the
+#: records they fill, the site profiles and the reference data (department names, communes).
+PARSER_SOURCES = ("pages", "text", "items.py", "profiles.py", "geo.py", "data")
+#: Third-party libraries whose upgrade may change what a page parses to.
+PARSER_LIBRARIES = ("lxml", "cssselect", "phonenumbers")
+#: Entries written per transaction: short transactions keep a concurrent reader or writer (the
+#: crawl's run summary) waiting briefly at most.
+FLUSH_EVERY = 500
+
+
+@functools.cache
+def parser_version() -> str:
+    """A digest of the parser's sources, data and libraries, prefixed by
+    ``scoparchive.pages.PARSER_VERSION`` when the page objects declare one (a label for people;
+    the digest still changes with any edit, bumped or not)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in _parser_files(package):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    for name in PARSER_LIBRARIES:
+        digest.update(f"{name}=={_installed_version(name)}\0".encode())
+    source_digest = digest.hexdigest()[:16]
+    declared = getattr(importlib.import_module("scoparchive.pages"), "PARSER_VERSION", None)
+    return f"{declared}+{source_digest}" if declared else source_digest
+
+
+def _parser_files(package: Path) -> Iterator[Path]:
+    for name in PARSER_SOURCES:
+        path = package / name
+        if path.is_file():
+            yield path
+        else:
+            yield from sorted(
+                found for found in path.rglob("*")
+                if found.is_file() and "__pycache__" not in found.parts
+            )
+
+
+def _installed_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "absent"
+
+
+def cache_path(archive_dir: Path) -> Path:
+    return Path(archive_dir) / CACHE_DIR / CACHE_FILE
+
+
+class ParseCache:
+    """Parsed pages by (parser version, payload digest, URL, Content-Type), in one SQLite file.
+
+    Entries are buffered and written in short transactions; ``close()`` writes the rest and drops
+    the entries of other parser versions, which no build of this code can use.
+    """
+
+    def __init__(self, path: Path, *, version: str | None = None):
+        self.path = Path(path)
+        self.version = version or parser_version()
+        self.hits = 0
+        self.misses = 0
+        self._pending: list[tuple] = []
+        self._db = self._open()
+
+    @classmethod
+    def for_archive(cls, archive_dir: Path) -> ParseCache | None:
+        """The archive's cache, or None (with a warning) when it cannot be opened."""
+        try:
+            return cls(cache_path(archive_dir))
+        except (OSError, sqlite3.Error) as error:
+            log.warning("building without a parse cache: %s", error)
+            return None
+
+    def get(self, capture: Capture) -> Parsed | None:
+        key = _key(capture)
+        row = None
+        if key is not None and self._db is not None:
+            try:
+                row = self._db.execute(
+                    "select body_sha256, page from parsed where parser_version = ? and "
+                    "payload_digest = ? and url = ? and content_type = ?",
+                    (self.version, *key),
+                ).fetchone()
+            except sqlite3.Error as error:
+                self._give_up(error)
+        if row is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        page = ParsedPage.from_dict(json.loads(zlib.decompress(row[1])))
+        return Parsed(page, row[0])
+
+    def put(self, capture: Capture, parsed: Parsed) -> None:
+        key = _key(capture)
+        if key is None or self._db is None:
+            return
+        page = zlib.compress(json.dumps(parsed.page.to_dict(), ensure_ascii=False).encode())
+        self._pending.append((self.version, *key, parsed.body_sha256, page))
+        if len(self._pending) >= FLUSH_EVERY:
+            self._flush()
+
+    def close(self) -> None:
+        if self._db is None:
+            return
+        self._flush()
+        if self._db is not None:
+            try:
+                with self._db:
+                    self._db.execute("delete from parsed where parser_version != ?",
+                                     (self.version,))
+            except sqlite3.Error as error:
+                log.warning("parse cache %s: old entries kept (%s)", self.path, error)
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> ParseCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return _connect(self.path)
+        except sqlite3.DatabaseError as error:
+            # Not a database (a damaged file): the cache is derived data, start it again.
+            log.warning("parse cache %s unreadable (%s); starting a new one", self.path, error)
+            self.path.unlink()
+            return _connect(self.path)
+
+    def _flush(self) -> None:
+        if not self._pending or self._db is None:
+            return
+        try:
+            with self._db:
+                self._db.executemany(
+                    "insert or replace into parsed (parser_version, payload_digest, url, "
+                    "content_type, body_sha256, page) values (?, ?, ?, ?, ?, ?)",
+                    self._pending,
+                )
+        except sqlite3.Error as error:
+            self._give_up(error)
+        self._pending.clear()
+
+    def _give_up(self, error: sqlite3.Error) -> None:
+        log.warning("parse cache %s disabled for this build: %s", self.path, error)
+        self._db.close()
+        self._db = None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        if db.execute("pragma user_version").fetchone()[0] != CACHE_FORMAT:
+            with db:
+                db.execute("drop table if exists parsed")
+                db.execute(f"pragma user_version = {CACHE_FORMAT}")
+        with db:
+            db.execute(
+                "create table if not exists parsed (parser_version text not null, "
+                "payload_digest text not null, url text not null, content_type text not null, "
+                "body_sha256 text not null, page blob not null, "
+                "primary key (parser_version, payload_digest, url, content_type)) without rowid"
+            )
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
+def _key(capture: Capture) -> tuple[str, str, str] | None:
+    """Payload digest, URL and Content-Type; None for a capture with no payload digest (a WARC
+    from another tool may lack it), which is parsed every time."""
+    if not capture.payload_digest:
+        return None
+    return capture.payload_digest, capture.url, capture.headers.get("Content-Type") or ""
