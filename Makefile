@@ -34,6 +34,9 @@ demo: $(INSTALLED) ## Serve the replica, crawl it, build the datasets, open Data
 test: $(INSTALLED) $(PYWB) ## Run the test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+bench: $(INSTALLED) ## Run the benchmarks (extraction vs trafilatura, crawl vs recrawl vs bare Scrapy)
+	$(BIN)/python benchmarks/run.py
+
 lint: $(INSTALLED) ## Check the code with ruff
 	$(BIN)/ruff check .
 

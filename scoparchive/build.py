@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scoparchive import __version__
-from scoparchive.archive import ArchiveReader, Capture
+from scoparchive.archive import ArchiveReader, Capture, read_crawl_log
+from scoparchive.archive.crawllog import crawl_log_path
+from scoparchive.archive.naming import LOG_DIR
 from scoparchive.cache import ParseCache, parser_version
 from scoparchive.history import History, Parsed
 from scoparchive.pages import parse_page
@@ -74,7 +76,7 @@ def build(
         cache = ParseCache.for_archive(archive_dir) if use_cache else None
         try:
             parser = ArchivedPageParser(reader, cache)
-            history = replay_history(reader, on_capture, parser=parser)
+            history = replay_history(reader, on_capture, parser=parser, with_skipped=True)
         finally:
             if cache is not None:
                 cache.close()
@@ -115,19 +117,41 @@ def build(
 
 def replay_history(reader: ArchiveReader,
                    on_capture: Callable[[int], None] | None = None, *,
-                   parser: ArchivedPageParser | None = None) -> History:
+                   parser: ArchivedPageParser | None = None,
+                   with_skipped: bool = False) -> History:
     """The history of the site from every capture of the archive, in capture order; also what
-    a crawl reports of its run. Pass ``parser=ArchivedPageParser(reader,
-    ParseCache.for_archive(archive_dir))`` to reuse the parses of earlier builds."""
+    a crawl reports of its run.
+
+    ``parser=ArchivedPageParser(reader, ParseCache.for_archive(archive_dir))`` reuses the parses
+    of earlier builds. ``with_skipped`` counts the pages each run left unrequested (the skipped
+    entries of its crawl log) as unchanged in that run, as the build does."""
     parser = parser or ArchivedPageParser(reader)
     history = History(parse=parser)
+    run_id = None
     # Bodies are read only for the captures the parser has to parse, not for every capture.
     for capture in reader.captures(bodies=False):
+        if with_skipped and capture.run_id != run_id:
+            _add_skipped(history, reader.directory, run_id)
+        run_id = capture.run_id
         parser.note(capture)
         history.add(capture)
         if on_capture:
             on_capture(history.captures)
+    if with_skipped:
+        _add_skipped(history, reader.directory, run_id)
     return history
+
+
+def _add_skipped(history: History, archive_dir: Path, run_id: str | None) -> None:
+    """The pages a run left unrequested, from its crawl log, once its captures are replayed."""
+    if run_id is None:
+        return
+    log = crawl_log_path(archive_dir / LOG_DIR, run_id)
+    if not log.is_file():
+        return
+    for entry in read_crawl_log(log):
+        if entry.get("record_type") == "skipped":
+            history.add_skipped(run_id, entry["url"])
 
 
 class ArchivedPageParser:
@@ -159,7 +183,7 @@ class ArchivedPageParser:
         body = self._body(capture)
         page = parse_page(capture.url, body, profile=profile_for_url(capture.url),
                           content_type=capture.headers.get("Content-Type"))
-        parsed = Parsed(page, hashlib.sha256(body).hexdigest())
+        parsed = Parsed.of(page, hashlib.sha256(body).hexdigest())
         if self.cache is not None:
             self.cache.put(capture, parsed)
         return parsed

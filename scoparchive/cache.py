@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "parsed-pages.sqlite"
-#: The layout of the cache file; a file of another layout is emptied.
-CACHE_FORMAT = 1
+#: The layout of the cache file; a file of another layout is emptied. Bump it too when the build
+#: changes what it hands to the page objects (``build.ArchivedPageParser``).
+CACHE_FORMAT = 2
 #: What a parse depends on, relative to the package: the page objects, the text helpers, the
 #: records they fill, the site profiles and the reference data (department names, communes).
 PARSER_SOURCES = ("pages", "text", "items.py", "profiles.py", "geo.py", "data")
@@ -56,7 +57,7 @@ def parser_version() -> str:
     the digest still changes with any edit, bumped or not)."""
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in _parser_files(package):
+    for path in parser_files(package):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     for name in PARSER_LIBRARIES:
@@ -66,7 +67,7 @@ def parser_version() -> str:
     return f"{declared}+{source_digest}" if declared else source_digest
 
 
-def _parser_files(package: Path) -> Iterator[Path]:
+def parser_files(package: Path) -> Iterator[Path]:
     for name in PARSER_SOURCES:
         path = package / name
         if path.is_file():
@@ -99,9 +100,8 @@ class ParseCache:
     def __init__(self, path: Path, *, version: str | None = None):
         self.path = Path(path)
         self.version = version or parser_version()
-        self.hits = 0
-        self.misses = 0
-        self._pending: list[tuple] = []
+        #: Entries not yet written, readable at once (a revisit later in the same replay).
+        self._pending: dict[tuple[str, str, str], tuple[str, str, bytes]] = {}
         self._db = self._open()
 
     @classmethod
@@ -115,29 +115,27 @@ class ParseCache:
 
     def get(self, capture: Capture) -> Parsed | None:
         key = _key(capture)
-        row = None
-        if key is not None and self._db is not None:
+        row = self._pending.get(key)
+        if row is None and key is not None and self._db is not None:
             try:
                 row = self._db.execute(
-                    "select body_sha256, page from parsed where parser_version = ? and "
-                    "payload_digest = ? and url = ? and content_type = ?",
+                    "select fingerprint, body_sha256, page from parsed where parser_version = ? "
+                    "and payload_digest = ? and url = ? and content_type = ?",
                     (self.version, *key),
                 ).fetchone()
             except sqlite3.Error as error:
                 self._give_up(error)
         if row is None:
-            self.misses += 1
             return None
-        self.hits += 1
-        page = ParsedPage.from_dict(json.loads(zlib.decompress(row[1])))
-        return Parsed(page, row[0])
+        fingerprint, body_sha256, page = row
+        return Parsed(fingerprint, body_sha256, functools.partial(_page_from, page))
 
     def put(self, capture: Capture, parsed: Parsed) -> None:
         key = _key(capture)
         if key is None or self._db is None:
             return
         page = zlib.compress(json.dumps(parsed.page.to_dict(), ensure_ascii=False).encode())
-        self._pending.append((self.version, *key, parsed.body_sha256, page))
+        self._pending[key] = (parsed.fingerprint, parsed.body_sha256, page)
         if len(self._pending) >= FLUSH_EVERY:
             self._flush()
 
@@ -178,8 +176,8 @@ class ParseCache:
             with self._db:
                 self._db.executemany(
                     "insert or replace into parsed (parser_version, payload_digest, url, "
-                    "content_type, body_sha256, page) values (?, ?, ?, ?, ?, ?)",
-                    self._pending,
+                    "content_type, fingerprint, body_sha256, page) values (?, ?, ?, ?, ?, ?, ?)",
+                    [(self.version, *key, *entry) for key, entry in self._pending.items()],
                 )
         except sqlite3.Error as error:
             self._give_up(error)
@@ -202,13 +200,17 @@ def _connect(path: Path) -> sqlite3.Connection:
             db.execute(
                 "create table if not exists parsed (parser_version text not null, "
                 "payload_digest text not null, url text not null, content_type text not null, "
-                "body_sha256 text not null, page blob not null, "
+                "fingerprint text not null, body_sha256 text not null, page blob not null, "
                 "primary key (parser_version, payload_digest, url, content_type)) without rowid"
             )
     except sqlite3.Error:
         db.close()
         raise
     return db
+
+
+def _page_from(blob: bytes) -> ParsedPage:
+    return ParsedPage.from_dict(json.loads(zlib.decompress(blob)))
 
 
 def _key(capture: Capture) -> tuple[str, str, str] | None:

@@ -71,9 +71,11 @@ def crawl(site_url, archive_dir, delay, max_pages, resume, overrides, verbose):
               help="Fail when field completeness falls under the thresholds.")
 @click.option("--thresholds", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="YAML file of completeness thresholds per page type.")
-def build(archive_dir, out_dir, strict, thresholds):
+@click.option("--no-cache", is_flag=True,
+              help="Parse every capture again, ignoring the archive's parse cache.")
+def build(archive_dir, out_dir, strict, thresholds, no_cache):
     """Build SQLite, Parquet and datapackage.json from the archive, with no network."""
-    report = _run_build(archive_dir, out_dir, strict, thresholds)
+    report = _run_build(archive_dir, out_dir, strict, thresholds, not no_cache)
     _print_build_report(report)
 
 
@@ -179,13 +181,14 @@ def _print_crawl_report(result) -> None:
     console.print(table)
 
 
-def _run_build(archive_dir, out_dir, strict, thresholds):
+def _run_build(archive_dir, out_dir, strict, thresholds, use_cache=True):
     from scoparchive.archive.model import ArchiveError
     from scoparchive.build import BuildError, build
 
     try:
         with console.status("reading the archive") as status:
             return build(archive_dir, out_dir, strict=strict, thresholds_path=thresholds,
+                         use_cache=use_cache,
                          on_capture=lambda n: status.update(f"{n} captures read"))
     except (BuildError, ArchiveError) as error:
         raise UserError(str(error)) from error
@@ -199,7 +202,8 @@ def _print_build_report(report) -> None:
         table.add_row(name, str(count))
     console.print(table)
     console.print(f"{report.captures} captures from {len(report.run_ids)} crawl run(s) "
-                  f"in {report.seconds:.1f} s; database: {report.database}")
+                  f"in {report.seconds:.1f} s ({report.parsed} pages parsed, "
+                  f"{report.from_cache} from the cache); database: {report.database}")
     for failure in report.completeness_failures:
         console.print(f"[yellow]completeness:[/] {failure}")
 

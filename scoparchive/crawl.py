@@ -17,9 +17,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from scoparchive.archive import ArchiveReader, read_crawl_log
-from scoparchive.archive.crawllog import crawl_log_path
-from scoparchive.archive.naming import LOG_DIR
+from scoparchive.archive import ArchiveReader
 from scoparchive.middlewares import new_run_id
 from scoparchive.profiles import DEFAULT_PROFILE
 from scoparchive.recrawl import ArchiveLock, ArchiveLocked, run_to_resume
@@ -146,26 +144,24 @@ def _run_scrapy(archive_dir, site_url, delay, max_pages, resume, log_level, on_r
 
 def summarise_run(archive_dir: Path, run_id: str) -> RunChanges:
     """New, changed, unchanged and removed pages of a run, judged on the pages' extracted content
-    exactly as the build judges them: the history is replayed from the archive."""
-    from scoparchive.build import replay_history
+    exactly as the build judges them: the history is replayed from the archive, with the parses
+    of earlier builds and crawls taken from the archive's cache."""
+    from scoparchive.build import ArchivedPageParser, replay_history
+    from scoparchive.cache import ParseCache
 
-    history = replay_history(ArchiveReader(archive_dir))
+    reader = ArchiveReader(archive_dir)
+    cache = ParseCache.for_archive(archive_dir)
+    try:
+        history = replay_history(reader, parser=ArchivedPageParser(reader, cache),
+                                 with_skipped=True)
+    finally:
+        if cache is not None:
+            cache.close()
     run = history.runs.get(run_id)
-    skipped = {entry["url"] for entry in _crawl_log(archive_dir, run_id)
-               if entry.get("record_type") == "skipped"}
     if run is None:
-        return RunChanges(unchanged=len(skipped))
-    return RunChanges(
-        new=run.pages_new,
-        changed=run.pages_changed,
-        unchanged=run.pages_unchanged + len(skipped - run.captured_urls),
-        removed=run.pages_removed,
-    )
-
-
-def _crawl_log(archive_dir: Path, run_id: str) -> list[dict]:
-    path = crawl_log_path(Path(archive_dir) / LOG_DIR, run_id)
-    return list(read_crawl_log(path)) if path.exists() else []
+        return RunChanges()
+    return RunChanges(new=run.pages_new, changed=run.pages_changed,
+                      unchanged=run.pages_unchanged, removed=run.pages_removed)
 
 
 def _skipped(stats: dict) -> int:

@@ -8,6 +8,7 @@ removal nor a change. Nothing is ever forgotten: a removed page keeps its state 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,11 +23,23 @@ GONE_STATUSES = (404, 410)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-class Parsed(NamedTuple):
-    """What the history needs of one capture's payload."""
+@dataclass
+class Parsed:
+    """What the history needs of one capture's payload. The page itself is needed only when its
+    content is new, so it may come lazily: a rebuild then reads from the parse cache the
+    fingerprints of every capture but the pages of new versions only."""
 
-    page: ParsedPage
+    fingerprint: str  # ParsedPage.content_fingerprint()
     body_sha256: str  # of the payload, content-encoding removed
+    load_page: Callable[[], ParsedPage]
+
+    @classmethod
+    def of(cls, page: ParsedPage, body_sha256: str) -> Parsed:
+        return cls(page.content_fingerprint(), body_sha256, lambda: page)
+
+    @functools.cached_property
+    def page(self) -> ParsedPage:
+        return self.load_page()
 
 
 @dataclass
@@ -105,7 +118,7 @@ class RunStats:
 
     @property
     def pages_fetched(self) -> int:
-        return sum(1 for standing in self.after.values() if standing is not None)
+        return sum(1 for url in self.captured_urls if self.after.get(url) is not None)
 
     @property
     def pages_new(self) -> int:
@@ -125,8 +138,8 @@ class RunStats:
 
 
 class History:
-    """Replays captures in capture order. ``parse`` turns a capture into its page and payload
-    digest; it is only called for a 200 HTML capture whose content is not known to be unchanged
+    """Replays captures in capture order. ``parse`` turns a capture into its ``Parsed``
+    payload; it is only called for a 200 HTML capture whose content is not known to be unchanged
     (a server-not-modified revisit of a known page is not parsed again)."""
 
     def __init__(self, parse: Callable[[Capture], Parsed]):
@@ -150,6 +163,17 @@ class History:
         elif status == 200 and _is_html(capture.content_type):
             self._online(capture, state)
         run.after[capture.url] = self._standing(capture.url)
+
+    def add_skipped(self, run_id: str, url: str) -> None:
+        """A page the run did not request because the site dated it before our copy (the crawl
+        log's skipped entries): unchanged in that run, though not captured, so neither seen
+        (``last_seen``) nor fetched."""
+        run = self.runs.get(run_id)
+        standing = self._standing(url)
+        if run is None or url in run.captured_urls or standing is None or not standing.online:
+            return
+        run.before.setdefault(url, standing)
+        run.after[url] = standing
 
     def _standing(self, url: str) -> Standing | None:
         state = self.pages.get(url)
@@ -187,23 +211,23 @@ class History:
         state.warc_record_id, state.warc_file = capture.record_id, capture.warc_file.name
 
     def _online(self, capture: Capture, state: PageState | None) -> None:
-        if state is not None and capture.revisit_profile and "not-modified" in capture.revisit_profile:
+        if state is not None and "not-modified" in (capture.revisit_profile or ""):
             # The server confirmed the payload we hold: same content, same digest.
-            page, fingerprint, body_sha256 = None, state.latest.fingerprint, state.content_sha256
+            parsed, fingerprint, body_sha256 = None, state.latest.fingerprint, state.content_sha256
         else:
-            page, body_sha256 = self._parse(capture)
-            fingerprint = page.content_fingerprint()
+            parsed = self._parse(capture)
+            fingerprint, body_sha256 = parsed.fingerprint, parsed.body_sha256
         if state is None:
             state = self.pages[capture.url] = PageState(
                 url=capture.url, first_seen=capture.captured_at, last_seen=capture.captured_at,
                 fetched_at=capture.captured_at, http_status=200,
                 content_type=capture.content_type, content_sha256=body_sha256,
             )
-        if page is not None and (not state.versions or fingerprint != state.latest.fingerprint):
+        if parsed is not None and (not state.versions or fingerprint != state.latest.fingerprint):
             state.versions.append(Version(
                 url=capture.url, captured_at=capture.captured_at, run_id=capture.run_id,
                 http_status=capture.status, content_sha256=body_sha256,
-                fingerprint=fingerprint, page=page, warc_record_id=capture.record_id,
+                fingerprint=fingerprint, page=parsed.page, warc_record_id=capture.record_id,
                 warc_file=capture.warc_file.name, warc_offset=capture.offset,
             ))
         state.removed_at = None

@@ -138,8 +138,8 @@ PAGES = Table(
     label_column="title",
     columns=(
         _col("url", "string", URL, required=True),
-        _col("page_type", "string", "Type found by the classifier: home, listing, article, roundup, "
-             "press_listing, programme, static, legacy_article or unknown.", facet=True),
+        _col("page_type", "string", "Type found by the classifier: home, listing, article, "
+             "roundup, press_listing, programme, static, legacy_article or unknown.", facet=True),
         _col("title", "string", "Title of the page, as published."),
         _col("http_status", "integer", "HTTP status of the latest capture.", facet=True),
         _col("content_type", "string", "Media type of the latest capture (without parameters)."),
@@ -310,14 +310,15 @@ CRAWL_RUNS = Table(
              required=True),
         _col("started_at", "datetime", "Start of the run (UTC)."),
         _col("finished_at", "datetime", "Last capture of the run (UTC)."),
-        _col("pages_fetched", "integer", "Page captures in the run (304 answers included).",
-             unit="pages"),
+        _col("pages_fetched", "integer", "Pages captured in the run, each counted once (304 "
+             "answers included, server errors not).", unit="pages"),
         _col("pages_new", "integer", "Pages seen for the first time.", unit="pages"),
         _col("pages_changed", "integer", "Pages whose content changed.", unit="pages"),
-        _col("pages_unchanged", "integer", "Known pages still online with no change.",
+        _col("pages_unchanged", "integer", "Known pages still online with no change, fetched or "
+             "left unrequested because the sitemap dated them before the archived copy.",
              unit="pages"),
-        _col("pages_removed", "integer", "Pages found gone (404, 410, redirected away).",
-             unit="pages"),
+        _col("pages_removed", "integer", "Pages found gone (404, 410, redirected away) that were "
+             "online before the run.", unit="pages"),
         _col("errors", "integer", "Server errors (5xx) answered to the run.", unit="requests"),
         _col("warc_files", "list<string>", "WARC files written by the run."),
     ),

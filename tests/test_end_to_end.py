@@ -11,7 +11,7 @@ import urllib.parse
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import free_port, get_json, run_cli, wait_for_http
+from conftest import REPO, free_port, get_json, run_cli, wait_for_http
 from scoparchive.archive import ArchiveReader
 from scoparchive.schema import TABLES
 
@@ -184,3 +184,17 @@ class TestClearErrors:
     def test_serve_without_a_build(self, tmp_path):
         done = run_cli("serve", "--out", str(tmp_path / "nothing"), check=False)
         assert done.returncode == 1 and "no database" in done.stderr
+
+
+def test_scrapy_list_and_scrapy_crawl_work_as_in_any_scrapy_project(tmp_path, replica):
+    scrapy = [sys.executable, "-m", "scrapy"]
+    listed = subprocess.run([*scrapy, "list"], cwd=REPO, capture_output=True, text=True)
+    assert listed.stdout.split() == ["site"], listed.stderr
+    crawled = subprocess.run(
+        [*scrapy, "crawl", "site", "-a", f"site_url={replica.url}", "-s",
+         f"ARCHIVE_DIR={tmp_path / 'archive'}", "-s", "CLOSESPIDER_PAGECOUNT=5", "-s",
+         "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    assert crawled.returncode == 0, crawled.stderr
+    assert ArchiveReader(tmp_path / "archive").warc_files()

@@ -13,7 +13,7 @@ from scoparchive.items import ParsedPage
 from scoparchive.pages.article import ArticlePage
 from scoparchive.pages.base import PageObject
 from scoparchive.pages.classify import classify, signals
-from scoparchive.pages.document import decode, parse_html, read_document
+from scoparchive.pages.document import decode, parse_html, prune, read_html
 from scoparchive.pages.layout import analyse, site_text
 from scoparchive.pages.listing import HomePage, ListingPage, PressListingPage
 from scoparchive.pages.programme import ProgrammePage
@@ -66,14 +66,18 @@ def extract(
 ) -> ParsedPage:
     """``parse_page`` without the safety net, for tests that must see every exception."""
     text = site_text(profile)
-    root = parse_html(decode(body, content_type))
-    doc = read_document(root, text.stands_alone)
+    html = decode(body, content_type)
+    doc = read_html(html, text.stands_alone)
     layout = analyse(doc, text)
     page_type = classify(url, layout, signals(layout, Resolver(url, doc.base_href, profile)))
     if page_type in _UNDATED_TYPES:
         layout = analyse(doc, text, dated=False)
     page_class = PAGE_OBJECTS[page_type]
-    if profile.selectors and root is not None and issubclass(page_class, ArticlePage):
+    root = None
+    if profile.selectors and issubclass(page_class, ArticlePage):
+        root = parse_html(html)  # selectors need a tree; the usual reading builds none
+    if root is not None:
+        prune(root)
         overrides, body_texts = select(root, profile.selectors, text.stands_alone)
         page = page_class(url, layout, profile, overrides=overrides, body_texts=body_texts)
     else:

@@ -20,6 +20,9 @@ class PageObject:
         self.layout = layout
         self.profile = profile
         self.resolver = Resolver(url, layout.doc.base_href, profile)
+        # Contacts in the text of each block (by index), found once: a roundup reads its body's
+        # contacts, then each item's.
+        self._text_contacts: dict[int, list[Contact]] = {}
 
     @property
     def title(self) -> str | None:
@@ -65,7 +68,10 @@ class PageObject:
         for block in blocks:
             if is_logo_line(block.text):
                 continue
-            found.extend(find_contacts(block.text))
+            text_contacts = self._text_contacts.get(block.index)
+            if text_contacts is None:
+                text_contacts = self._text_contacts[block.index] = find_contacts(block.text)
+            found.extend(text_contacts)
             for href, text in block.links:
                 contact = contact_from_href(href, text)
                 if contact:

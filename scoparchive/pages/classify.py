@@ -62,7 +62,7 @@ def signals(layout: Layout, resolver: Resolver) -> Signals:
     return Signals(
         date_lines=sum(1 for b in content if len(b.text) <= 30 and parse_date_line(b.text)),
         lire_plus=sum(1 for b in content if is_lire_plus(b.text)),
-        pager=any(_PAGER_HREF.search(href) for b in own for href, _ in b.links),
+        pager=any("page=" in href and _PAGER_HREF.search(href) for b in own for href, _ in b.links),
         item_headings=count_item_headings(content),
         slots=len(find_slots(content)),
         linked_titles=len(titles),

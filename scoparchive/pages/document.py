@@ -99,6 +99,7 @@ _LANDMARK_TAGS = {"nav": "nav", "aside": "aside", "footer": "footer", "header": 
 _LANDMARK_ROLES = {"navigation": "nav", "complementary": "aside", "contentinfo": "footer",
                    "banner": "header", "main": "main", "article": "article", "search": "nav"}  # fmt: skip
 _MAIN_LANDMARKS = frozenset(("main", "article"))
+_HIDING_ATTRIBUTES = frozenset(("hidden", "aria-hidden", "style"))
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _TINY_IMAGE = 32  # px: spacers, icons, tracking pixels
 
@@ -109,6 +110,9 @@ _WINDOWS_1252_ALIASES = frozenset(("iso-8859-1", "iso8859-1", "latin-1", "latin1
                                    "ascii", "l1", "cp819", "ibm819"))  # fmt: skip
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _UNPARSABLE_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_UNPARSABLE_LITERALS = tuple(
+    chr(code) for code in (*range(0x09), 0x0B, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)
+)
 #: A plain etree parser: lxml.html's element classes cost a Python lookup per element.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
 
@@ -195,10 +199,9 @@ def _declared_charset(body: bytes, content_type: str | None) -> str | None:
 
 
 def parse_html(text: str) -> etree._Element | None:
-    text = _XML_DECLARATION.sub("", text, count=1)
-    if _UNPARSABLE_CHARS.search(text):
-        text = _UNPARSABLE_CHARS.sub("", text)
-    if not text.strip():
+    """The page as an lxml tree (for CSS selectors); ``read_html`` reads a page without one."""
+    text = _parsable(text)
+    if not text:
         return None
     try:
         root = etree.fromstring(text, parser=_PARSER)
@@ -207,7 +210,49 @@ def parse_html(text: str) -> etree._Element | None:
     return root
 
 
+def _parsable(text: str) -> str:
+    """The text without an XML declaration or characters libxml2 cannot take; "" if blank."""
+    text = _XML_DECLARATION.sub("", text, count=1)
+    if _has_unparsable(text):
+        text = _UNPARSABLE_CHARS.sub("", text)
+    return "" if text.isspace() else text
+
+
+def _has_unparsable(text: str) -> bool:
+    # The regex scans at ~4 ns a character, ``in`` at memchr speed: test the usual case cheaply.
+    if any(char in text for char in _UNPARSABLE_LITERALS):
+        return True
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")  # fails on a lone surrogate
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def read_html(text: str, split_line: LineSplitter) -> Document:
+    """The blocks of a page's text, from the parser's events: no tree is built.
+
+    The same reading as ``read_document(parse_html(text))``, about twice as fast: libxml2 calls
+    the linearizer as it parses, and what ``prune`` would remove is skipped as it comes.
+    """
+    text = _parsable(text)
+    if not text:
+        return Document([], [], [], None, None)
+    builder = _Linearizer(split_line, capture_head=True)
+    # A parser per call: a parser with a target is not to be shared between threads.
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True,
+                              target=builder)  # fmt: skip
+    try:
+        etree.fromstring(text, parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return Document([], [], [], None, None)
+    return builder.document()
+
+
 def read_document(root: etree._Element | None, split_line: LineSplitter) -> Document:
+    """The blocks of a tree (or of one element of it); the tree is pruned in place."""
     if root is None:
         return Document([], [], [], None, None)
     title_tag = base_href = None
@@ -219,20 +264,50 @@ def read_document(root: etree._Element | None, split_line: LineSplitter) -> Docu
         base = head.find("base")
         if base is not None:
             base_href = base.get("href")
-    _prune(root)
-    walker = _Linearizer(split_line)
-    walker.walk(root)
-    return Document(walker.blocks, walker.images, walker.anchors, title_tag, base_href)
+    prune(root)
+    builder = _Linearizer(split_line)
+    tag = root.tag
+    if tag.__class__ is str:  # comments and processing instructions are skipped, tail too
+        builder.feed_tree(root, tag)
+        if root.tail:  # the text after an element chosen by a selector
+            builder.add_text(root.tail)
+    builder.close()
+    document = builder.document()
+    document.title_tag, document.base_href = title_tag, base_href
+    return document
+
+
+_NO_ATTRIBUTES: dict[str, str] = {}
+
+
+#: What the linearizer's stack holds for each open element, for its end to undo its start:
+#: a block has a tuple (outer tag, outer container, outer figure, whether it opened a landmark),
+#: a link its [href, text parts], a bold element _BOLD, any other None. (A plain tuple: a
+#: NamedTuple is built by Python code, and this runs for every block element.)
+_BOLD = "bold"
 
 
 class _Linearizer:
-    """The single pass over the tree, with lxml's iterwalk (start and end events)."""
+    """The single pass over a page: start and end of each element, and the text between them.
 
-    def __init__(self, split_line: LineSplitter) -> None:
+    It is an lxml parser target (``start``, ``end``, ``data``, ``close``), so that a page is read
+    while it is parsed; ``feed_tree`` gives it the same calls for an existing tree.
+
+    This is the hot path of extraction, run for every element and text of every page: the
+    context of the current position (innermost block, container, figure, chrome) is kept as
+    plain attributes, updated when a block opens or closes, rather than looked up per block.
+
+    Elements a reader never sees (``_SKIPPED_TAGS``, hidden ones) are skipped with their content,
+    except the root; their tail is not, and joins the text before them, as after ``prune``.
+    """
+
+    def __init__(self, split_line: LineSplitter, *, capture_head: bool = False) -> None:
         self.split_line = split_line
         self.blocks: list[Block] = []
         self.images: list[RawImage] = []
         self.anchors: list[tuple[str, str]] = []
+        # Text met since the last element boundary: adjacent pieces are one text, as in a tree.
+        self.pending: list[str] = []
         # The line being built and the lines of the block being built.
         self.parts: list[str] = []
         self.line_bold = True
@@ -243,78 +318,179 @@ class _Linearizer:
         self.link_chars = 0
         self.breaks = 0
         # Context of the walk.
+        self.stack: list = []  # per open element: see _BOLD
+        self.skipped = 0  # depth inside a skipped element
+        self.done = False  # the root element is closed
         self.bold_depth = 0
         self.heading_level = 0
-        self.block_tags: list[str] = []
-        self.block_ids: list[int] = []
+        self.tag = "body"  # the innermost block element
+        self.container = 0  # its number (block elements are numbered from 1 in page order)
+        self.figure = 0  # the number of the innermost <figure>
         self.landmarks: list[str] = []
-        self.figures: list[int] = []
-        self.open_links: list[list] = []  # [href, text parts, element]
-        self.landmark_owners: list[etree._Element] = []
-        self.sequence = 0  # numbers the block elements, for containers and figures
+        self.chrome = ""  # in_chrome() of the current landmarks
+        self.open_links: list[list] = []  # [href, text parts]
+        self.sequence = 0  # the number of the last block element opened
+        # <title> and <base> of the first <head> under the root, when reading parser events.
+        self.capture_head = capture_head
+        self.in_head = self.head_seen = self.title_seen = self.base_seen = False
+        self.title_parts: list[str] | None = None  # the text of <title>, while in it
+        self.title_tag: str | None = None
+        self.base_href: str | None = None
 
-    def walk(self, root: etree._Element) -> None:
-        """Start and end events of every element, handled inline: this loop is the hot path."""
-        block_tags, heading_levels, bold_tags = _BLOCK_TAGS, _HEADING_LEVELS, _BOLD_TAGS
-        add_text = self.add_text
-        for event, element in etree.iterwalk(root, events=("start", "end")):
-            tag = element.tag
-            if tag.__class__ is not str:
-                continue
-            if event == "start":
-                if tag in block_tags:
-                    self.open_block(element, tag)
-                elif tag in bold_tags:
-                    self.bold_depth += 1
-                elif tag == "br":
-                    self.line_break()
-                elif tag == "a":
-                    href = element.get("href")
-                    if href is not None:
-                        self.open_links.append([href.strip(), [], element])
-                elif tag == "img":
-                    self.add_image(element)
-                if element.text:
-                    add_text(element.text)
-                continue
-            if tag in block_tags:
+    def document(self) -> Document:
+        return Document(self.blocks, self.images, self.anchors, self.title_tag, self.base_href)
+
+    # --- the parser-target interface -----------------------------------------------------
+
+    def start(self, tag: str, attrib) -> bool:
+        """An element opens; False when it is skipped (its content is not to be read)."""
+        if self.skipped or self.done:
+            return self.start_skipped(tag, attrib)
+        if not attrib:
+            # lxml gives elements without attributes an empty mapping whose get() is Python code.
+            attrib = _NO_ATTRIBUTES
+        if self.stack and (
+            tag in _SKIPPED_TAGS
+            or (not _HIDING_ATTRIBUTES.isdisjoint(attrib) and _is_hidden(attrib))
+        ):
+            return self.start_skipped(tag, attrib)
+        if self.pending:
+            self.add_pending()
+        if tag in _BLOCK_TAGS:
+            if self.lines or self.line_has_text:
                 self.flush()
-                self.block_tags.pop()
-                self.block_ids.pop()
-                if tag in heading_levels:
-                    self.heading_level = 0
-                if self.landmark_owners and self.landmark_owners[-1] is element:
-                    self.landmark_owners.pop()
-                    self.landmarks.pop()
-                if tag == "figure":
-                    self.figures.pop()
-            elif tag in bold_tags:
-                self.bold_depth -= 1
-            elif tag == "a" and self.open_links and self.open_links[-1][2] is element:
-                href, parts, _ = self.open_links.pop()
-                text = clean_line("".join(parts))
-                self.anchors.append((href, text))
-                if text:
-                    self.links.append((href, text))
-            if element.tail:
-                add_text(element.tail)
+            self.sequence += 1
+            landmark = _landmark_of(attrib, tag)
+            self.stack.append((self.tag, self.container, self.figure, landmark))
+            self.tag, self.container = tag, self.sequence
+            if tag in _HEADING_LEVELS:
+                self.heading_level = _HEADING_LEVELS[tag]
+            elif tag == "figure":
+                self.figure = self.sequence
+            if landmark:
+                self.landmarks.append(landmark)
+                self.chrome = self.in_chrome()
+        elif tag == "a":
+            href = attrib.get("href")
+            link = [href.strip(), []] if href is not None else None
+            if link:
+                self.open_links.append(link)
+            self.stack.append(link)
+        elif tag in _BOLD_TAGS:
+            self.bold_depth += 1
+            self.stack.append(_BOLD)
+        else:
+            if tag == "br":
+                self.line_break()
+            elif tag == "img":
+                self.add_image(attrib)
+            self.stack.append(None)
+        return True
+
+    def end(self, tag: str) -> None:
+        if self.skipped or self.done:
+            self.end_skipped()
+            return
+        if self.pending:
+            self.add_pending()
+        opened = self.stack.pop()
+        if not self.stack:
+            # The root is closed. libxml2 reports text after </html> in a new implied <html>,
+            # which its own tree leaves out: so does the linearizer.
+            self.done = True
+        if opened is None:
+            return
+        if opened.__class__ is tuple:  # a block
+            if self.lines or self.line_has_text:
+                self.flush()
+            else:
+                self.breaks = 0
+            if self.tag in _HEADING_LEVELS:
+                self.heading_level = 0
+            self.tag, self.container, self.figure, landmark = opened
+            if landmark:
+                self.landmarks.pop()
+                self.chrome = self.in_chrome()
+        elif opened is _BOLD:
+            self.bold_depth -= 1
+        else:
+            self.close_link(opened)
+
+    def data(self, text: str) -> None:
+        if not (self.skipped or self.done):
+            self.pending.append(text)
+        elif self.title_parts is not None:
+            self.title_parts.append(text)
+
+    def close(self) -> None:
+        if self.pending:
+            self.add_pending()
         self.flush()
 
-    def open_block(self, element: etree._Element, tag: str) -> None:
-        if self.lines or self.line_has_text:
-            self.flush()
-        self.sequence += 1
-        self.block_tags.append(tag)
-        self.block_ids.append(self.sequence)
-        level = _HEADING_LEVELS.get(tag)
-        if level:
-            self.heading_level = level
-        landmark = _landmark_of(element, tag)
-        if landmark:
-            self.landmarks.append(landmark)
-            self.landmark_owners.append(element)
-        if tag == "figure":
-            self.figures.append(self.sequence)
+    # --- an existing tree ----------------------------------------------------------------
+
+    def feed_tree(self, element: etree._Element, tag: str) -> None:
+        """The calls a parser would make for ``element`` and its content (not its tail)."""
+        if self.start(tag, element.attrib):
+            text = element.text
+            if text:
+                self.data(text)
+            for child in element:
+                child_tag = child.tag
+                if child_tag.__class__ is str:  # comments, processing instructions: skipped
+                    self.feed_tree(child, child_tag)
+                    tail = child.tail
+                    if tail:
+                        self.data(tail)
+        self.end(tag)
+
+    # --- skipped elements, and the <head> of a page read from parser events ---------------
+
+    def start_skipped(self, tag: str, attrib) -> bool:
+        if self.done:
+            return False
+        self.skipped += 1
+        if self.skipped == 1:
+            if tag == "head" and self.capture_head and len(self.stack) == 1 and not self.head_seen:
+                self.head_seen = self.in_head = True
+        elif self.skipped == 2 and self.in_head:
+            # A child of the page's first <head>: the first <title> and <base> are read.
+            if tag == "title" and not self.title_seen:
+                self.title_seen = True
+                self.title_parts = []
+            elif tag == "base" and not self.base_seen:
+                self.base_seen = True
+                self.base_href = attrib.get("href")
+        return False
+
+    def end_skipped(self) -> None:
+        if self.done:
+            return
+        if self.skipped == 2 and self.title_parts is not None:  # the end of <title>
+            self.title_tag = clean_line("".join(self.title_parts)) or None
+            self.title_parts = None
+        self.skipped -= 1
+        if not self.skipped:
+            self.in_head = False
+
+    # --- blocks, lines and links ------------------------------------------------------------
+
+    def add_pending(self) -> None:
+        pending = self.pending
+        text = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()
+        if text.isspace():  # mostly the indentation between elements
+            if self.line_has_text:
+                self.parts.append(" ")
+        elif text:
+            self.add_text(text)
+
+    def close_link(self, link: list) -> None:
+        self.open_links.pop()
+        text = clean_line("".join(link[1]))
+        self.anchors.append((link[0], text))
+        if text:
+            self.links.append((link[0], text))
 
     def add_text(self, text: str) -> None:
         if text.isspace():
@@ -351,7 +527,8 @@ class _Linearizer:
         if self.line_has_text:
             self.end_line()
         self.breaks = 0
-        if not self.lines:
+        lines = self.lines
+        if not lines:
             return
         # A link spanning blocks (a card wrapped in <a>) belongs to each block it covers.
         for open_link in self.open_links:
@@ -359,25 +536,28 @@ class _Linearizer:
             if text:
                 self.links.append((open_link[0], text))
                 open_link[1] = []
-        self.emit(self.lines, self.line_bolds, self.links, self.link_chars)
+        if len(lines) == 1:  # most blocks: nothing to split
+            self.append_block(lines, self.line_bolds[0], self.links, self.link_chars)
+        else:
+            self.emit(lines, self.line_bolds, self.links, self.link_chars)
         self.lines, self.line_bolds, self.links, self.link_chars = [], [], [], 0
 
     def emit(self, lines: list[str], bolds: list[bool], links: list, link_chars: int) -> None:
         """One block, or several when some lines stand alone (a bold heading, a date line)."""
-        if len(lines) > 1 and any(
-            self.split_line(line, bold) for line, bold in zip(lines, bolds, strict=True)
-        ):
-            group: list[int] = []
-            for position, (line, bold) in enumerate(zip(lines, bolds, strict=True)):
-                if self.split_line(line, bold):
-                    self.emit_part(lines, bolds, links, group)
-                    self.emit_part(lines, bolds, links, [position])
-                    group = []
-                else:
-                    group.append(position)
-            self.emit_part(lines, bolds, links, group)
+        split_line = self.split_line
+        alone = [split_line(line, bold) for line, bold in zip(lines, bolds, strict=True)]
+        if not any(alone):
+            self.append_block(lines, all(bolds), links, link_chars)
             return
-        self.append_block(lines, all(bolds), links, link_chars)
+        group: list[int] = []
+        for position, stands_alone in enumerate(alone):
+            if stands_alone:
+                self.emit_part(lines, bolds, links, group)
+                self.emit_part(lines, bolds, links, [position])
+                group = []
+            else:
+                group.append(position)
+        self.emit_part(lines, bolds, links, group)
 
     def emit_part(
         self, lines: list[str], bolds: list[bool], links: list, chosen: list[int]
@@ -392,20 +572,20 @@ class _Linearizer:
                           link_chars)  # fmt: skip
 
     def append_block(self, lines: list[str], bold: bool, links: list, link_chars: int) -> None:
-        tag = self.block_tags[-1] if self.block_tags else "body"
+        level = self.heading_level
         self.blocks.append(
             Block(
-                index=len(self.blocks),
-                text="\n".join(lines),
-                lines=lines,
-                tag=tag,
-                level=self.heading_level,
-                bold=bold or self.heading_level > 0,
-                links=links,
-                link_chars=link_chars,
-                chrome=self.in_chrome(),
-                figure=self.figures[-1] if self.figures else 0,
-                container=self.block_ids[-1] if self.block_ids else 0,
+                len(self.blocks),  # index
+                "\n".join(lines) if len(lines) > 1 else lines[0],  # text
+                lines,
+                self.tag,
+                level,
+                bold or level > 0,  # bold
+                links,
+                link_chars,
+                self.chrome,
+                self.figure,
+                self.container,
             )
         )
 
@@ -419,19 +599,19 @@ class _Linearizer:
                 return landmark
         return ""
 
-    def add_image(self, element: etree._Element) -> None:
-        src = (element.get("src") or element.get("data-src") or element.get("data-lazy-src")
+    def add_image(self, attrib) -> None:
+        src = (attrib.get("src") or attrib.get("data-src") or attrib.get("data-lazy-src")
                or "").strip()  # fmt: skip
-        if not src or src.startswith("data:") or _is_tiny(element):
+        if not src or src.startswith("data:") or _is_tiny(attrib):
             return
         self.images.append(
             RawImage(
                 src=src,
-                alt=clean_line(element.get("alt") or ""),
-                title=clean_line(element.get("title") or ""),
+                alt=clean_line(attrib.get("alt") or ""),
+                title=clean_line(attrib.get("title") or ""),
                 position=len(self.blocks),
-                chrome=self.in_chrome(),
-                figure=self.figures[-1] if self.figures else 0,
+                chrome=self.chrome,
+                figure=self.figure,
             )
         )
 
@@ -439,11 +619,11 @@ class _Linearizer:
 _HIDDEN = etree.XPath("//*[@hidden or @aria-hidden='true' or @style]")
 
 
-def _prune(root: etree._Element) -> None:
+def prune(root: etree._Element) -> None:
     """Drop what a reader never sees (scripts, styles, hidden elements), keeping their tails."""
     etree.strip_elements(root, *_SKIPPED_TAGS, with_tail=False)
     for element in _HIDDEN(root):
-        if _is_hidden(element):
+        if _is_hidden(element.attrib):
             _drop(element)
 
 
@@ -452,16 +632,18 @@ def _drop(element: etree._Element) -> None:
     if parent is None:
         return
     if element.tail:
+        # lxml takes no form feed in text it is given (it parses one): one is a space to us.
+        tail = element.tail.replace("\f", " ")
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
+            previous.tail = (previous.tail or "").replace("\f", " ") + tail
         else:
-            parent.text = (parent.text or "") + element.tail
+            parent.text = (parent.text or "").replace("\f", " ") + tail
     parent.remove(element)
 
 
-def _landmark_of(element: etree._Element, tag: str) -> str | None:
-    role = element.get("role")
+def _landmark_of(attrib, tag: str) -> str | None:
+    role = attrib.get("role")
     if role:
         landmark = _LANDMARK_ROLES.get(role.strip().lower())
         if landmark:
@@ -469,8 +651,7 @@ def _landmark_of(element: etree._Element, tag: str) -> str | None:
     return _LANDMARK_TAGS.get(tag)
 
 
-def _is_hidden(element: etree._Element) -> bool:
-    attributes = element.attrib
+def _is_hidden(attributes) -> bool:
     if not attributes:
         return False
     if "hidden" in attributes or attributes.get("aria-hidden") == "true":
@@ -479,9 +660,9 @@ def _is_hidden(element: etree._Element) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
-def _is_tiny(element: etree._Element) -> bool:
+def _is_tiny(attrib) -> bool:
     for attribute in ("width", "height"):
-        value = element.get(attribute, "").strip().removesuffix("px")
+        value = attrib.get(attribute, "").strip().removesuffix("px")
         if value.isdigit() and int(value) <= _TINY_IMAGE:
             return True
     return False

@@ -25,11 +25,13 @@ _LIRE_PLUS = re.compile(
     re.I,
 )
 #: Pager tokens: ``prev``, ``next``, ``‹ précédent``, ``<< 1 [2] 3 >>``, ``première page``.
-_PAGER_TOKEN = re.compile(
-    r"^(?:[«‹<>›»]{1,2}|\[\d{1,3}\]|\d{1,3}|prev|next|previous|précédent|precedent|suivant|"
-    r"suivante|première|dernière|premier|dernier|page|…|\.\.\.|\|)$",
-    re.I,
+_PAGER_TOKEN = (
+    r"(?:[«‹<>›»]{1,2}|\[\d{1,3}\]|\d{1,3}|prev|next|previous|précédent|precedent|suivant|"
+    r"suivante|première|dernière|premier|dernier|page|…|\.\.\.|\|)"
 )
+#: A line of pager tokens only. ``\s`` is what ``str.split`` splits on: one match does the work
+#: of a split and a match per token.
+_PAGER = re.compile(rf"\s*{_PAGER_TOKEN}(?:\s+{_PAGER_TOKEN})*\s*", re.I)
 #: An image file name or an alt text printed as a line: ``bandeau-ScopScicSolidaires``.
 _FILE_NAME = re.compile(
     r"^(?:[\w.\-]*[\-_][\w.\-]*|[\w.\-]+\.(?:jpe?g|png|gif|webp|svg|tiff?|bmp))$", re.I
@@ -107,8 +109,7 @@ def is_lire_plus(text: str) -> bool:
 
 
 def is_pager(text: str) -> bool:
-    tokens = text.split()
-    return bool(tokens) and len(text) <= 80 and all(_PAGER_TOKEN.match(token) for token in tokens)
+    return len(text) <= 80 and _PAGER.fullmatch(text) is not None
 
 
 def is_file_name(text: str) -> bool:
@@ -167,6 +168,8 @@ def title_tag_keys(title_tag: str | None) -> frozenset[str]:
 
 def _best_title_match(blocks: list[Block], keys: frozenset[str]) -> Block | None:
     """The candidate equal to the longest key: ``Édito | …`` wins over the rubric ``Édito``."""
+    if not keys:
+        return None
     matching = [block for block in blocks if fold(block.text) in keys]
     return max(matching, key=lambda block: len(block.text)) if matching else None
 
@@ -277,14 +280,18 @@ def _title_around_date(
 
 
 def _title_without_date(doc: Document, start: int, text: SiteText) -> tuple[int | None, str]:
-    # A page header of a theme can be a <header> outside <main>: only menus and footers are out.
-    candidates = [
-        b for b in doc.blocks[start:]
-        if b.chrome in ("", "header") and _is_title_candidate(b, text)
-    ]  # fmt: skip
-    h1 = next((b for b in candidates if b.level == 1), None)
+    blocks = doc.blocks[start:]
+
+    def candidate(block: Block) -> bool:
+        # A page header of a theme can be a <header> outside <main>: only menus and footers
+        # are out.
+        return block.chrome in ("", "header") and _is_title_candidate(block, text)
+
+    # The first <h1> among the candidates, found without testing every block.
+    h1 = next((b for b in blocks if b.level == 1 and candidate(b)), None)
     if h1 is not None:
         return h1.index, "structural"
+    candidates = [b for b in blocks if candidate(b)]
     matching = _best_title_match(candidates, title_tag_keys(doc.title_tag))
     if matching is not None:
         return matching.index, "structural"

@@ -27,6 +27,8 @@ def find_slots(blocks: list[Block]) -> list[ProgrammeSlot]:
             if pending is not None:
                 slots.append(_slot(pending, line))
                 pending = None
+            elif not line[:1].isdigit():  # both patterns open on a digit: spare them
+                continue
             elif match := _TIME_ONLY.match(line):
                 pending = match
             elif match := _SLOT.match(line):

@@ -18,6 +18,13 @@ class Resolver:
         self.base = (_join(url, base_href) if base_href else url) or ""
         self.origin = _origin(self.base)
         self.hosts = frozenset(host.lower() for host in profile.hosts)
+        # A URL that opens on one of these has one of the hosts as its whole netloc.
+        self._internal_prefixes = tuple(
+            f"{scheme}://{host}/"
+            for host in self.hosts
+            if _is_plain_host(host)
+            for scheme in ("https", "http")
+        )
         # A page repeats its menu and teaser links: each href is joined once.
         self._absolute: dict[str, str | None] = {}
         self._internal: dict[str, bool] = {}
@@ -36,6 +43,8 @@ class Resolver:
         return _join(self.base, href)
 
     def is_internal(self, url: str) -> bool:
+        if url.startswith(self._internal_prefixes):  # most links: no urlsplit needed
+            return True
         if url not in self._internal:
             try:
                 host = urlsplit(url).hostname
@@ -57,8 +66,18 @@ class Resolver:
     def links(self, anchors: list[tuple[str, str]]) -> list[Link]:
         """Every page link once, in page order, with the first anchor text met."""
         seen: dict[str, Link] = {}
+        urls: dict[str, str | None] = {}  # href → URL: menus repeat the same hrefs
         for href, text in anchors:
+            if href in urls:
+                url = urls[href]
+                if url is None:
+                    continue
+                if url in seen:
+                    if not seen[url].text and text:
+                        seen[url].text = text
+                    continue
             link = self.link(href, text)
+            urls[href] = link.url if link is not None else None
             if link is None:
                 continue
             if link.url not in seen:
@@ -79,6 +98,14 @@ def contact_from_href(href: str, text: str) -> Contact | None:
         phone = normalise_phone(raw)
         return Contact("phone", phone, href, text or None) if phone else None
     return None
+
+
+def _is_plain_host(host: str) -> bool:
+    """A host name that is the whole netloc of ``http://host/`` (no port, no user, no path)."""
+    try:
+        return urlsplit(f"http://{host}/").hostname == host and "@" not in host and ":" not in host
+    except ValueError:
+        return False
 
 
 def _origin(url: str) -> str | None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import phonenumbers
-
 from scoparchive.items import Contact
 
 _AT = r"\s*[\[\(\{]\s*(?:at|arobase|chez)\s*[\]\)\}]\s*"
@@ -15,8 +13,13 @@ _EMAIL = re.compile(
     rf"[\w.+\-]+(?:@|{_AT})[\w\-]+(?:(?:\.|{_DOT})[\w\-]+)*(?:\.|{_DOT})[a-z]{{2,24}}\b", re.I
 )
 #: Cheap tests that spare the costly patterns most paragraphs, which hold no contact at all.
+#: Each is implied by the pattern it guards, so a text that fails one holds no match.
 _MAY_HOLD_EMAIL = re.compile(r"@|[\[\(\{]\s*(?:at|arobase|chez)\s*[\]\)\}]", re.I)
-_MAY_HOLD_ADDRESS = re.compile(r"\b\d{5}\b")
+#: Five digits, single separators allowed: in every phone number (nine digits so written) and in
+#: every postal code (five in a row), so one scan of the text serves both.
+_MAY_HOLD_NUMBER = re.compile(r"\d(?:[ .\-\u00a0/]?\d){4}")
+_MAY_HOLD_PHONE = re.compile(r"\d(?:[ .\-\u00a0/]?\d){8}")  # the nine digits of _PHONE
+_MAY_HOLD_ADDRESS = re.compile(r"\d{5}")  # the postal code of _ADDRESS
 _EMAIL_STRICT = re.compile(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,24}$", re.I)
 _AT_SUB = re.compile(_AT, re.I)
 _DOT_SUB = re.compile(_DOT, re.I)
@@ -53,6 +56,8 @@ def deobfuscate_email(text: str) -> str:
 @lru_cache(maxsize=4096)
 def normalise_phone(raw: str) -> str | None:
     """A French phone number in any usual form → E.164 (``+33170772372``), None if invalid."""
+    import phonenumbers  # imported on the first phone met: its metadata is slow to load
+
     for region in _PHONE_REGIONS:
         try:
             number = phonenumbers.parse(raw, region)
@@ -74,7 +79,7 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
     """
     found: list[tuple[int, Contact]] = []
     email_spans: list[tuple[int, int]] = []
-    emails = _EMAIL.finditer(text) if _MAY_HOLD_EMAIL.search(text) else ()
+    emails = _EMAIL.finditer(text) if _may_hold_email(text) else ()
     for match in emails:
         value = deobfuscate_email(match[0])
         if _EMAIL_STRICT.match(value):
@@ -82,13 +87,23 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
             found.append(
                 (match.start(), Contact("email", value, match[0], context or _line_at(text, match)))
             )
-    for match in _PHONE.finditer(text):
+    # A scan for a run of digits first: a run of five starts no later than a phone's or a postal
+    # code's, so the scans for those can start there.
+    number = _MAY_HOLD_NUMBER.search(text)
+    digits_from = number.start() if number else -1
+    phones = (
+        _PHONE.finditer(text)
+        if number and ("0" in text or "+" in text) and _MAY_HOLD_PHONE.search(text, digits_from)
+        else ()
+    )
+    for match in phones:
         value = normalise_phone(match[0])
         if value:
             found.append(
                 (match.start(), Contact("phone", value, match[0], context or _line_at(text, match)))
             )
-    for match in _WEB.finditer(text):
+    webs = _WEB.finditer(text) if "://" in text or "www." in text.lower() else ()
+    for match in webs:
         if any(start <= match.start() < end for start, end in email_spans):
             continue
         raw = match[0]
@@ -98,7 +113,9 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
                 Contact("url", normalise_url(raw), raw, context or _line_at(text, match)),
             )
         )
-    addresses = _ADDRESS.finditer(text) if _MAY_HOLD_ADDRESS.search(text) else ()
+    addresses = (
+        _ADDRESS.finditer(text) if number and _MAY_HOLD_ADDRESS.search(text, digits_from) else ()
+    )
     for match in addresses:
         value = f"{' '.join(match['street'].split())}, {match['code']} {match['town'].strip()}"
         found.append(
@@ -106,6 +123,12 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
         )
     found.sort(key=lambda pair: pair[0])
     return [contact for _, contact in found]
+
+
+def _may_hold_email(text: str) -> bool:
+    if "@" in text:
+        return True
+    return ("[" in text or "(" in text or "{" in text) and bool(_MAY_HOLD_EMAIL.search(text))
 
 
 def _line_at(text: str, match: re.Match) -> str:

@@ -110,6 +110,8 @@ def parse_item_heading(text: str) -> tuple[str, list[str], str | None] | None:
     ``"Envie de Lire (Ivry)"`` → ``("Envie de Lire", [], "Ivry")``. None when the line is not an
     item heading: too long, no name, or parentheses holding neither codes nor a place.
     """
+    if ")" not in text:  # most lines: spare the normalisation and the pattern
+        return None
     match = _HEADING.match(" ".join(text.split()))
     if not match:
         return None

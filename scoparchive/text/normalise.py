@@ -29,6 +29,8 @@ def normalise_space(text: str) -> str:
 
 def collapse(text: str) -> str:
     """All whitespace, line breaks included, collapsed to single spaces (for comparisons)."""
+    if text.isprintable():  # no invisible mark (they are not printable): skip the regex
+        return " ".join(text.split())
     return " ".join(_INVISIBLE.sub("", text).split())
 
 

@@ -16,7 +16,8 @@ FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 
 def write_database(path: Path, rows_by_table: Mapping[str, Iterable[dict]],
-                   tables: Iterable[Table] = TABLES, views: Mapping[str, str] | None = None) -> None:
+                   tables: Iterable[Table] = TABLES,
+                   views: Mapping[str, str] | None = None) -> None:
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA journal_mode = DELETE")
     tables = list(tables)

@@ -1,0 +1,285 @@
+"""Run every benchmark, one after the other, print a summary and update benchmarks/README.md.
+
+    make bench                                # = .venv/bin/python benchmarks/run.py
+    python benchmarks/run.py --only crawl     # one benchmark
+    python benchmarks/run.py --quick          # smoke run: results in a temporary folder,
+                                              # README untouched (unless --readme is given)
+
+Each benchmark runs in its own process, in turn (never two at once: the machines have two cores),
+writes ``benchmarks/results/<name>.json``, and the README's results section, between
+``<!-- results:start -->`` and ``<!-- results:end -->``, is rewritten from those files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import _common  # noqa: E402
+
+BENCHMARKS = {"extraction": "bench_extraction.py", "crawl": "bench_crawl.py"}
+README = BENCH_DIR / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+MAKE_COMMAND = "make bench"
+
+console = Console()
+
+
+def run_benchmark(name: str, results_dir: Path, quick: bool) -> dict:
+    out = results_dir / f"{name}.json"
+    command = [sys.executable, str(BENCH_DIR / BENCHMARKS[name]), "--out", str(out)]
+    if quick:
+        command.append("--quick")
+    console.rule(f"[bold]{name}")
+    subprocess.run(command, check=True, cwd=_common.REPO)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def load(results_dir: Path, name: str) -> dict | None:
+    path = results_dir / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+# --- the summary in the terminal --------------------------------------------------------------
+
+def print_summary(extraction: dict | None, crawl: dict | None) -> None:
+    if extraction:
+        table = Table(title=f"extraction: {extraction['pages']['count']} replica pages, "
+                      f"median of {extraction['settings']['repetitions']}")
+        for column in ("engine", "pages/s", "ms/page", "ours ×", "peak RSS Δ MiB"):
+            table.add_column(column, justify="left" if column == "engine" else "right")
+        for name, engine in extraction["engines"].items():
+            ratio = extraction["ratios"].get(f"scoparchive/{name}")
+            memory = (engine.get("memory") or {}).get("rss_peak_delta_mib")
+            table.add_row(name, f"{engine['pages_per_s']:.1f}", f"{engine['ms_per_page']:.2f}",
+                          "" if ratio is None else f"{ratio:.2f}",
+                          "" if memory is None else f"{memory:.1f}")
+        console.print(table)
+        target = extraction["target"]
+        colour = "green" if target["met"] else "red"
+        console.print(f"ours/trafilatura: [{colour}]{target['ratio_measured']:.2f}×[/] "
+                      f"(target ≥ {target['ratio']:g}×: {'met' if target['met'] else 'not met'})")
+    if crawl:
+        steps = crawl["steps"]
+        table = Table(title=f"crawl of the replica, median of {crawl['settings']['repetitions']}")
+        for column in ("step", "requests", "article bodies", "body bytes", "scrapy s", "wall s"):
+            table.add_column(column, justify="left" if column == "step" else "right")
+        for name in ("bare", "first", "recrawl"):
+            step = steps[name]
+            table.add_row(name, f"{step['requests']:.0f}", f"{step['article_bodies']:.0f}",
+                          f"{step['wire_body_bytes']:,.0f}", f"{step['scrapy_s']:.2f}",
+                          f"{step['wall_s']:.2f}")
+        for name in ("build_full", "build_again"):
+            step = steps[name]
+            table.add_row(name, "", "", "", f"{step['build_s']:.2f} (build)",
+                          f"{step['wall_s']:.2f}")
+        console.print(table)
+
+
+# --- the README section ------------------------------------------------------------------------
+
+def _n(value, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def render_machine(result: dict) -> str:
+    machine = result["machine"]
+    packages = ", ".join(f"{name} {version}" for name, version in machine["packages"].items()
+                         if version)
+    return (f"{machine['nproc']} CPUs ({machine['cpu_model']}), Python {machine['python']}, "
+            f"{packages}; revision `{machine['revision']}`, {machine['date']}")
+
+
+def render_extraction(result: dict) -> list[str]:
+    pages, target = result["pages"], result["target"]
+    load = result.get("load_average_1min") or {}
+    lines = [
+        "### Extraction",
+        "",
+        f"`{result['command']}` on {render_machine(result)}.",
+        "",
+        f"{pages['count']} pages ({len(pages['per_markup'])} markups × "
+        f"{pages['count'] // max(1, len(pages['per_markup']))}), "
+        f"{pages['total_bytes'] / 2**20:.2f} MiB; page size median "
+        f"{pages['median_bytes'] / 1024:.1f} KiB, min {pages['min_bytes'] / 1024:.1f}, "
+        f"p90 {pages['p90_bytes'] / 1024:.1f}, max {pages['max_bytes'] / 1024:.1f} KiB. "
+        f"Median of {_plural(result['settings']['repetitions'], 'repetition')}; "
+        "1-minute load average "
+        f"{_n(load.get('before'), 2)} before, {_n(load.get('after'), 2)} after.",
+        "",
+        "| engine | pages/s | ms/page | MiB/s | ours × (paired) | ours × (CPU time) "
+        "| first pass pages/s | peak RSS Δ MiB | tracemalloc peak MiB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, engine in result["engines"].items():
+        memory = engine.get("memory") or {}
+        lines.append(
+            f"| `{name}`: {engine['label']} | {_n(engine['pages_per_s'], 1)} "
+            f"| {_n(engine['ms_per_page'], 2)} | {_n(engine['mib_per_s'], 2)} "
+            f"| {_n(result['ratios'].get(f'scoparchive/{name}'), 2)} "
+            f"| {_n(result['ratios_of_median_cpu'].get(f'scoparchive/{name}'), 2)} "
+            f"| {_n(engine['first_pass_pages_per_s'], 1)} "
+            f"| {_n(memory.get('rss_peak_delta_mib'), 1)} "
+            f"| {_n(memory.get('tracemalloc_peak_mib'), 2)} |")
+    verdict = "met" if target["met"] else "**not met**"
+    lines += [
+        "",
+        f"Target ours/trafilatura ≥ {target['ratio']:g}×: {verdict} "
+        f"({target['ratio_measured']:.2f}×). Process peak RSS "
+        f"{result['process_peak_rss_mib']:.0f} MiB. The first pass is the untimed warm-up, "
+        "from a cold process: it includes one-time loads (lazy imports, reference tables).",
+    ]
+    engines = result["engines"]
+    markups = list(engines["scoparchive"]["pages_per_s_by_markup"])
+    lines += ["", "Pages/s by markup (sum of each page's median time):", "",
+              "| engine | " + " | ".join(markups) + " |",
+              "| --- |" + " ---: |" * len(markups)]
+    for name in ("scoparchive", "trafilatura"):
+        by_markup = engines[name]["pages_per_s_by_markup"]
+        lines.append(f"| `{name}` | " + " | ".join(_n(by_markup[m], 1) for m in markups) + " |")
+    profile = result.get("profile")
+    if profile:
+        stages = ", ".join(f"`{label}` {stage['pct']:.0f} %"
+                           for label, stage in profile["stages"].items() if stage["pct"] >= 1)
+        lines += ["", f"Where our time goes (cProfile, one pass, {profile['pages']} pages, "
+                  f"{profile['total_s']:.2f} s under the profiler), by step of `pages.extract`: "
+                  f"{stages}.", "",
+                  "| function (by own time) | calls | own s | own % | cumulative % |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        for row in profile["top_tottime"][:10]:
+            lines.append(f"| `{row['function']}` | {row['calls']:,} | {row['tottime_s']:.3f} "
+                         f"| {row['tottime_pct']:.1f} | {row['cumtime_pct']:.1f} |")
+    return lines
+
+
+def render_crawl(result: dict) -> list[str]:
+    steps, ratios, settings = result["steps"], result["ratios"], result["settings"]
+    lines = [
+        "### Crawl, recrawl, bare Scrapy, build",
+        "",
+        f"`{result['command']}` on {render_machine(result)}.",
+        "",
+        f"Replica in the `{settings['markup']}` markup ({settings['replica_html_pages']} HTML "
+        f"pages, {settings['replica_articles']} articles), median of "
+        f"{_plural(settings['repetitions'], 'repetition')}.",
+        "",
+        "| step | requests | 200 / 304 | article bodies | body bytes (wire) | in Scrapy s "
+        "| process wall s | peak RSS MiB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    labels = {"bare": "bare Scrapy spider", "first": "first crawl",
+              "recrawl": "recrawl (replica unchanged)"}
+    for name, label in labels.items():
+        step = steps[name]
+        statuses = step.get("statuses") or {}
+        lines.append(
+            f"| {label} | {_n(step['requests'])} | {statuses.get('200', 0)} / "
+            f"{statuses.get('304', 0)} | {_n(step['article_bodies'])} "
+            f"| {_n(step['wire_body_bytes'])} | {_n(step['scrapy_s'], 2)} "
+            f"| {_n(step['wall_s'], 2)} | {_n(step.get('max_rss_mib'))} |")
+    lines += [
+        "",
+        "| build | build s | process wall s | captures | parsed | from cache |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, label in (("build_full", "full (parse cache removed)"),
+                        ("build_again", "again (cache warm)")):
+        step = steps[name]
+        lines.append(f"| {label} | {_n(step['build_s'], 2)} | {_n(step['wall_s'], 2)} "
+                     f"| {_n(step['captures'])} | {_n(step['parsed'])} "
+                     f"| {_n(step['from_cache'])} |")
+    first = steps["first"]
+    verdict = "met" if result["target"]["met"] else "**not met**"
+    lines += [
+        "",
+        f"- First crawl vs bare Scrapy: {ratios['first_vs_bare_scrapy_time']:.2f}× the time "
+        f"in Scrapy ({ratios['first_vs_bare_ms_per_request']:.2f}× per request), "
+        f"{ratios['first_vs_bare_wall_time']:.2f}× the process wall time (imports and the run "
+        f"summary included), {ratios['first_vs_bare_requests']:.2f}× the requests.",
+        f"- Recrawl vs first crawl: {ratios['recrawl_vs_first_requests']:.2f}× the requests, "
+        f"{ratios['recrawl_vs_first_bytes']:.3f}× the body bytes, "
+        f"{ratios['recrawl_vs_first_wall_time']:.2f}× the wall time; article bodies downloaded "
+        f"again: {_n(steps['recrawl']['article_bodies'])} (target 0: {verdict}).",
+        f"- Archive after the first crawl: {_n(first.get('archive_bytes'))} bytes of WARC; the "
+        f"recrawl added {_n(steps['recrawl'].get('archive_bytes_added'))}.",
+        f"- Second build vs full build: {ratios['build_again_vs_full_time']:.2f}× the time.",
+    ]
+    return lines
+
+
+def render_results(extraction: dict | None, crawl: dict | None) -> str:
+    lines = [f"Produced by `{MAKE_COMMAND}` (`.venv/bin/python benchmarks/run.py`); the JSON "
+             "files in `benchmarks/results/` hold every number. Rewritten by each run: do not "
+             "edit by hand.", ""]
+    if extraction:
+        lines += [*render_extraction(extraction), ""]
+    if crawl:
+        lines += [*render_crawl(crawl), ""]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, section: str) -> None:
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(START), text.find(END)
+    if start < 0 or end < start:
+        raise SystemExit(f"{readme}: no {START} … {END} markers")
+    updated = text[:start + len(START)] + "\n" + section.rstrip("\n") + "\n" + text[end:]
+    readme.write_text(updated, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke mode (results in a temporary folder unless --results-dir)")
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
+                        help="run only this benchmark (repeatable); the README keeps the "
+                        "others' last results")
+    parser.add_argument("--results-dir", type=Path, default=None,
+                        help="where the JSON results go (benchmarks/results)")
+    parser.add_argument("--readme", type=Path, default=None,
+                        help="README to update (benchmarks/README.md; none with --quick)")
+    parser.add_argument("--no-readme", action="store_true", help="leave the README alone")
+    args = parser.parse_args(argv)
+
+    scratch = None
+    results_dir = args.results_dir
+    if results_dir is None:
+        if args.quick:
+            scratch = tempfile.TemporaryDirectory(prefix="scoparchive-bench-")
+            results_dir = Path(scratch.name)
+        else:
+            results_dir = _common.RESULTS_DIR
+    readme = args.readme or (None if args.quick else README)
+    try:
+        for name in args.only or list(BENCHMARKS):
+            run_benchmark(name, results_dir, args.quick)
+        extraction, crawl = load(results_dir, "extraction"), load(results_dir, "crawl")
+        console.rule("[bold]summary")
+        print_summary(extraction, crawl)
+        if readme is not None and not args.no_readme:
+            update_readme(readme, render_results(extraction, crawl))
+            console.print(f"results section of {readme} updated")
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Smoke test of the benchmarks: `benchmarks/run.py --quick` runs both, in a temporary folder,
+and produces well-formed results and README section. No timing is asserted here: speed is
+measured by `make bench`, never in tests."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "benchmarks"
+
+pytestmark = pytest.mark.slow
+
+
+def positive(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) \
+        and math.isfinite(value) and value > 0
+
+
+def non_negative_int(value) -> bool:
+    return isinstance(value, int | float) and value >= 0 and float(value).is_integer()
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("bench")
+    readme = work / "README.md"
+    shutil.copy(BENCH / "README.md", readme)
+    results = work / "results"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "120"}
+    completed = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--results-dir", str(results),
+         "--readme", str(readme)],
+        cwd=REPO, capture_output=True, text=True, timeout=240, env=env,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
+    return results, readme, completed
+
+
+def load(results: Path, name: str) -> dict:
+    return json.loads((results / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def check_machine(result: dict) -> None:
+    machine = result["machine"]
+    assert positive(machine["nproc"])
+    assert machine["cpu_model"] and machine["python"]
+    assert result["command"].startswith("python benchmarks/")
+
+
+def test_extraction_results_are_well_formed(quick_run):
+    results, _, _ = quick_run
+    result = load(results, "extraction")
+    assert result["benchmark"] == "extraction"
+    check_machine(result)
+    assert result["settings"]["quick"] is True
+    pages = result["pages"]
+    assert positive(pages["count"]) and len(pages["per_markup"]) == 4
+    for key in ("total_bytes", "mean_bytes", "median_bytes", "min_bytes", "p90_bytes",
+                "max_bytes"):
+        assert positive(pages[key]), key
+    assert pages["min_bytes"] <= pages["median_bytes"] <= pages["max_bytes"]
+
+    engines = result["engines"]
+    assert set(engines) >= {"scoparchive", "trafilatura", "lxml"}
+    for name, engine in engines.items():
+        for key in ("pages_per_s", "ms_per_page", "mib_per_s", "pages_per_cpu_s",
+                    "first_pass_pages_per_s"):
+            assert positive(engine[key]), (name, key)
+        assert all(positive(v) for v in engine["runs_pages_per_s"])
+        assert all(positive(v) for v in engine["pages_per_s_by_markup"].values())
+        memory = engine["memory"]
+        assert memory["tracemalloc_peak_mib"] >= 0, name
+        assert memory["rss_peak_delta_mib"] is None or memory["rss_peak_delta_mib"] >= 0
+    ours = engines["scoparchive"]["output"]
+    assert ours["crashed"] == 0 and sum(ours["page_types"].values()) == pages["count"]
+    assert engines["trafilatura"]["output"]["with_result"] > 0
+
+    for ratios in (result["ratios"], result["ratios_of_median_cpu"]):
+        assert set(ratios) == {f"scoparchive/{name}" for name in engines if name != "scoparchive"}
+        assert all(positive(value) for value in ratios.values())
+    target = result["target"]
+    assert target["ratio"] == 10 and positive(target["ratio_measured"])
+    assert isinstance(target["met"], bool)
+    assert positive(result["process_peak_rss_mib"])
+
+    profile = result["profile"]
+    assert profile["top_tottime"] and profile["top_cumtime"]
+    assert all(positive(row["calls"]) for row in profile["top_cumtime"])
+
+
+def test_crawl_results_are_well_formed(quick_run):
+    results, _, _ = quick_run
+    result = load(results, "crawl")
+    assert result["benchmark"] == "crawl"
+    check_machine(result)
+    steps = result["steps"]
+    assert set(steps) == {"bare", "first", "recrawl", "build_full", "build_again"}
+    for name in ("bare", "first", "recrawl"):
+        step = steps[name]
+        for key in ("wall_s", "scrapy_s", "requests", "wire_body_bytes", "max_rss_mib"):
+            assert positive(step[key]), (name, key)
+        assert non_negative_int(step["article_bodies"]), name
+        assert sum(step["statuses"].values()) == step["requests"]
+        assert step["finish_reason"] == "finished"
+    assert positive(steps["first"]["archive_bytes"])
+    assert positive(steps["first"]["article_bodies"])
+    for name in ("build_full", "build_again"):
+        step = steps[name]
+        for key in ("wall_s", "build_s", "captures", "rows"):
+            assert positive(step[key]), (name, key)
+    assert all(positive(value) for value in result["ratios"].values())
+    assert isinstance(result["target"]["met"], bool)
+
+
+def test_readme_section_is_rewritten_between_the_markers(quick_run):
+    _, readme, completed = quick_run
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index("<!-- results:start -->"), text.index("<!-- results:end -->")
+    section = text[start:end]
+    assert "### Extraction" in section and "### Crawl, recrawl, bare Scrapy, build" in section
+    assert "python benchmarks/bench_extraction.py" in section
+    assert "Not measured yet" not in section
+    assert text[:start] == (BENCH / "README.md").read_text(encoding="utf-8")[:start]
+    assert "summary" in completed.stdout
