@@ -64,6 +64,14 @@ def machine() -> dict:
     }
 
 
+def load_average() -> float | None:
+    """The 1-minute load average: other work on this machine makes timings noisy."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
 def median(values: Iterable[float]) -> float:
     return statistics.median(list(values))
 

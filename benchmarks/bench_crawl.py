@@ -143,6 +143,7 @@ def run(repetitions: int = 5, markup: str = "drupal",
     from scoparchive.replica import ReplicaServer
 
     say = progress or (lambda message: None)
+    load_before = _common.load_average()
     steps: dict[str, list[dict]] = {name: [] for name in
                                     ("bare", "first", "recrawl", "build_full", "build_again")}
     with ReplicaServer(port=0, markup=markup) as replica, \
@@ -195,6 +196,7 @@ def run(repetitions: int = 5, markup: str = "drupal",
                      "replica_articles": len(article_paths)},
         "steps": summary,
         "ratios": ratios,
+        "load_average_1min": {"before": load_before, "after": _common.load_average()},
         "target": {"recrawl_article_bodies": 0,
                    "met": recrawl["article_bodies"] == 0},
     }

@@ -37,7 +37,6 @@ import cProfile
 import ctypes
 import gc
 import logging
-import os
 import pstats
 import statistics
 import sys
@@ -165,14 +164,6 @@ def timed_pass(function: Callable[[Page], object],
     return clock() - started, time.process_time() - cpu_started, each
 
 
-def _load_average() -> float | None:
-    """Other processes on this machine make timings noisy: the docs show this number."""
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return None
-
-
 def _malloc_trim() -> None:
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -272,7 +263,7 @@ def run(repetitions: int = 5, per_markup: int | None = None, profile_top: int = 
         outputs[name] = summarise_output(name, results)
         del results
 
-    load_before = _load_average()
+    load_before = _common.load_average()
     totals: dict[str, list[float]] = defaultdict(list)
     cpu_totals: dict[str, list[float]] = defaultdict(list)
     per_page: dict[str, list[list[float]]] = defaultdict(list)
@@ -343,7 +334,7 @@ def run(repetitions: int = 5, per_markup: int | None = None, profile_top: int = 
         "ratios": paired,
         "ratios_of_median_wall": of_medians,
         "ratios_of_median_cpu": of_cpu,
-        "load_average_1min": {"before": load_before, "after": _load_average()},
+        "load_average_1min": {"before": load_before, "after": _common.load_average()},
         "target": {"ratio": TARGET_RATIO, "reference": PRIMARY_REFERENCE, "ratio_measured":
                    primary, "met": primary >= TARGET_RATIO},
         "process_peak_rss_mib": _common.max_rss_mib(),

@@ -170,6 +170,7 @@ def render_extraction(result: dict) -> list[str]:
 
 def render_crawl(result: dict) -> list[str]:
     steps, ratios, settings = result["steps"], result["ratios"], result["settings"]
+    load = result.get("load_average_1min") or {}
     lines = [
         "### Crawl, recrawl, bare Scrapy, build",
         "",
@@ -177,7 +178,8 @@ def render_crawl(result: dict) -> list[str]:
         "",
         f"Replica in the `{settings['markup']}` markup ({settings['replica_html_pages']} HTML "
         f"pages, {settings['replica_articles']} articles), median of "
-        f"{_plural(settings['repetitions'], 'repetition')}.",
+        f"{_plural(settings['repetitions'], 'repetition')}; 1-minute load average "
+        f"{_n(load.get('before'), 2)} before, {_n(load.get('after'), 2)} after.",
         "",
         "| step | requests | 200 / 304 | article bodies | body bytes (wire) | in Scrapy s "
         "| process wall s | peak RSS MiB |",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -54,6 +55,7 @@ class BuildReport:
     from_cache: int = 0
     completeness: dict[str, dict[str, float]] = field(default_factory=dict)
     completeness_failures: list[str] = field(default_factory=list)
+    page_counts: dict[str, int] = field(default_factory=dict)
 
 
 def build(
@@ -86,7 +88,8 @@ def build(
         completeness = Completeness()
         for state in history.pages.values():
             completeness.add(state.latest.page)
-        failures = completeness.failures(load_thresholds(thresholds_path))
+        thresholds = load_thresholds(thresholds_path)
+        failures = completeness.failures(thresholds)
         if strict and failures:
             raise BuildError("completeness under the thresholds: " + "; ".join(failures))
 
@@ -96,6 +99,9 @@ def build(
         build_dir = _new_build_dir(out_dir)
         try:
             database = _write_outputs(build_dir, profile, rows, run_ids, metadata_template)
+            quality = completeness.report(thresholds)
+            (build_dir / "quality.json").write_text(
+                json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
             _fsync_tree(build_dir)
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
@@ -112,6 +118,7 @@ def build(
         from_cache=parser.from_cache,
         completeness=completeness.ratios(),
         completeness_failures=failures,
+        page_counts=dict(completeness.pages),
     )
 
 

@@ -204,8 +204,16 @@ def _print_build_report(report) -> None:
     console.print(f"{report.captures} captures from {len(report.run_ids)} crawl run(s) "
                   f"in {report.seconds:.1f} s ({report.parsed} pages parsed, "
                   f"{report.from_cache} from the cache); database: {report.database}")
+    quality = RichTable(title="completeness: share of pages with each field", show_header=True)
+    quality.add_column("page type")
+    quality.add_column("pages", justify="right")
+    quality.add_column("fields")
+    for page_type, ratios in report.completeness.items():
+        fields = ", ".join(f"{name} {ratio:.0%}" for name, ratio in ratios.items())
+        quality.add_row(page_type, str(report.page_counts.get(page_type, 0)), fields)
+    console.print(quality)
     for failure in report.completeness_failures:
-        console.print(f"[yellow]completeness:[/] {failure}")
+        console.print(f"[yellow]under the threshold:[/] {failure}")
 
 
 def _serve(out_dir: Path, port: int, host: str, open_browser: bool) -> None:

@@ -109,7 +109,13 @@ def crawl(
     finally:
         lock.release()
     if not stats.get("scoparchive/archived") and not _skipped(stats):
-        raise CrawlError(f"{site_url}: the site could not be reached ({_first_error(stats)})")
+        if stats.get("scoparchive/locked"):
+            raise CrawlError(stats["scoparchive/locked"])
+        reason = _first_error(stats)
+        if reason is None:
+            raise CrawlError(f"{site_url}: nothing was crawled (Scrapy finished with "
+                             f"{stats.get('finish_reason', 'no reason')!r}; rerun with -v)")
+        raise CrawlError(f"{site_url}: the site could not be reached ({reason})")
     run_id = stats["scoparchive/run_id"]
     return CrawlResult(
         run_id=run_id,
@@ -184,7 +190,7 @@ def _check_writable(archive_dir: Path) -> None:
         raise CrawlError(f"cannot write into the archive folder {archive_dir}")
 
 
-def _first_error(stats: dict) -> str:
+def _first_error(stats: dict) -> str | None:
     kinds = [key.rsplit("/", 1)[-1].rsplit(".", 1)[-1] for key in stats
              if key.startswith("downloader/exception_type_count/")]
-    return ", ".join(sorted(kinds)) or "no response"
+    return ", ".join(sorted(kinds)) or None

@@ -8,20 +8,24 @@ process, and nothing here touches the network.
 Place names resolve to a department only when the answer is certain: exact commune names
 (compared without accents, case, hyphens or apostrophes, ``St``/``Ste`` read as
 ``Saint``/``Sainte``), never fuzzy matches, and ``None`` when communes of several departments
-share the name. Short forms that are not commune names are not guessed: ``Ivry`` could be
-Ivry-sur-Seine (94) or Ivry-la-Bataille (27) and gives ``None``. ``Évry`` is withheld too: the
-Essonne prefecture is now Évry-Courcouronnes, and the only commune still named Évry is in Yonne.
+share the name. Short forms that are not commune names are not guessed in general: ``Ivry``
+could be Ivry-sur-Seine (94) or Ivry-la-Bataille (27) and gives ``None``. Within a territory
+(``within``, e.g. ``UNION_DEPARTMENTS`` for the union's pages) a short form resolves when it
+names exactly one commune of that territory: there ``Ivry`` is Ivry-sur-Seine (94), see
+``department_of_place``. ``Évry`` is withheld: the Essonne prefecture is now
+Évry-Courcouronnes, and the only commune still named Évry is in Yonne.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import gzip
 import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 __all__ = [
@@ -156,6 +160,13 @@ _FORMER_TYPES = frozenset({"deleguee", "associee"})
 
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 
+# Words that join the parts of a commune name ("Ivry-sur-Seine"): a short form does not end on
+# one ("Ivry sur" is no name of Ivry-sur-Seine).
+_NAME_CONNECTORS = frozenset(
+    {"sur", "sous", "en", "de", "du", "des", "la", "le", "les", "lez", "aux", "au", "et", "d", "l",
+     "a", "saint", "sainte"}
+)  # fmt: skip
+
 # Names that exact matching would resolve wrongly: a well-known commune of that name was merged
 # into another without leaving a former-commune record, so only a small homonym is left.
 # "Évry" (91) became Évry-Courcouronnes in 2019; the remaining commune Évry is in Yonne (89).
@@ -182,6 +193,10 @@ class _CommuneIndex:
     former_by_name: dict[str, frozenset[str]]
     # Departments of each 3-digit postal prefix, for Corsican codes missing from the table.
     departments_by_prefix: dict[str, frozenset[str]]
+    # Current communes (not arrondissements) sorted by name key, and their departments: the
+    # communes whose name starts with given words are a run of it.
+    commune_keys: tuple[str, ...]
+    commune_departments: tuple[str, ...]
 
 
 def _freeze(index: dict[str, set[str]]) -> dict[str, frozenset[str]]:
@@ -194,6 +209,7 @@ def _communes() -> _CommuneIndex:
     by_prefix: dict[str, set[str]] = {}
     current: dict[str, set[str]] = {}
     former: dict[str, set[str]] = {}
+    communes: list[tuple[str, str]] = []
     for row in _rows("communes.csv.gz"):
         dep = row["department"]
         if row["type"] in _CURRENT_TYPES:
@@ -201,16 +217,20 @@ def _communes() -> _CommuneIndex:
             # Postal codes of current communes only: those of arrondissements repeat them and
             # those of former communes are those of the commune that absorbed them.
             if row["type"] == "commune":
+                communes.append((place_key(row["name"]), dep))
                 for postal_code in row["postal_codes"].split():
                     by_postal_code.setdefault(postal_code, set()).add(dep)
                     by_prefix.setdefault(postal_code[:3], set()).add(dep)
         elif row["type"] in _FORMER_TYPES:
             former.setdefault(place_key(row["name"]), set()).add(dep)
+    communes.sort()
     return _CommuneIndex(
         departments_by_postal_code=_freeze(by_postal_code),
         current_by_name=_freeze(current),
         former_by_name=_freeze(former),
         departments_by_prefix=_freeze(by_prefix),
+        commune_keys=tuple(key for key, _ in communes),
+        commune_departments=tuple(dep for _, dep in communes),
     )
 
 
@@ -262,20 +282,50 @@ def department_of_postal_code(postal_code: str) -> str | None:
     return _department_by_prefix(clean)
 
 
-def department_of_place(name: str) -> str | None:
-    """Department of a commune named exactly so, when only one department has one.
+def department_of_place(name: str, *, within: frozenset[str] | None = None) -> str | None:
+    """Department of the commune a place name designates, when that is certain; else None.
 
-    "Paris" -> "75"; "Saint Denis" -> None (Saint-Denis is in 93 and in 974); "Ivry" -> None
-    (not a commune name). Current communes and the arrondissements of Paris, Lyon and Marseille
-    come first; a name none of them has may still be a former (merged) commune's.
+    1. Exact names: the communes named so (current communes and the arrondissements of Paris,
+       Lyon and Marseille; else former, merged communes). If they all lie in one department,
+       that is the answer, whatever ``within`` says: "Paris" -> "75", "Ivry-la-Bataille" -> "27".
+    2. Only with a territory ``within`` (a set of department codes), when step 1 found no
+       department or several: the current communes of the territory that are named so, or whose
+       name starts with the given words ("Ivry" -> Ivry-sur-Seine), must be exactly one, and give
+       their department. "Ivry" within ``UNION_DEPARTMENTS`` -> "94" (Ivry-la-Bataille, 27, and
+       Ivry-le-Temple, 60, lie outside); "Saint-Denis" -> None (Saint-Denis in 93 and in 974,
+       Saint-Denis-en-Val in 45...). A name ending on a connector ("Ivry sur") is no short form.
+
+    Without ``within`` a short form gives None ("Ivry": not a commune name), and so does a name
+    shared by communes of several departments ("Saint Denis": 93 and 974).
     """
     if not isinstance(name, str):
         return None
-    key = place_key(name)
+    return _department_of_key(place_key(name), within)
+
+
+@lru_cache(maxsize=4096)  # roundups name the same towns again and again
+def _department_of_key(key: str, within: frozenset[str] | None) -> str | None:
     if not key or key in _WITHHELD_NAMES:
         return None
     index = _communes()
     found = index.current_by_name.get(key) or index.former_by_name.get(key)
     if found and len(found) == 1:
         return next(iter(found))
-    return None
+    if within is None or key.rsplit(" ", 1)[-1] in _NAME_CONNECTORS:
+        return None
+    in_territory = [dep for dep in _departments_of_communes_named(key) if dep in within]
+    return in_territory[0] if len(in_territory) == 1 else None
+
+
+def _departments_of_communes_named(key: str) -> list[str]:
+    """The department of each current commune named ``key`` or ``key`` and more words."""
+    index = _communes()
+    keys, departments = index.commune_keys, index.commune_departments
+    # Names that extend ``key`` by words ("ivry sur seine") sort right after it: a space sorts
+    # before any letter or digit.
+    position = bisect.bisect_left(keys, key)
+    found = []
+    while position < len(keys) and (keys[position] == key or keys[position].startswith(key + " ")):
+        found.append(departments[position])
+        position += 1
+    return found

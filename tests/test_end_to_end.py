@@ -198,3 +198,23 @@ def test_scrapy_list_and_scrapy_crawl_work_as_in_any_scrapy_project(tmp_path, re
     )
     assert crawled.returncode == 0, crawled.stderr
     assert ArchiveReader(tmp_path / "archive").warc_files()
+
+
+def test_build_reports_completeness_and_strict_fails_under_thresholds(built_replica, tmp_path):
+    quality = json.loads((built_replica.out / "quality.json").read_text())
+    assert quality["completeness"]["roundup"]["initiatives"] == 1.0
+    assert quality["pages"]["article"] >= 30 and quality["failures"] == []
+
+    thresholds = tmp_path / "thresholds.yaml"
+    thresholds.write_text("static: {title: 1.0}\narticle: {lead: 1.0, body_text: 1.0}\n"
+                          "home: {teasers: 1.0}\n")
+    out = tmp_path / "out"
+    run_cli("build", "--archive", str(built_replica.archive), "--out", str(out), "--strict",
+            "--thresholds", str(thresholds))
+    impossible = tmp_path / "impossible.yaml"
+    impossible.write_text("roundup: {initiatives: 1.0}\nstatic: {title: 1.5}\n")
+    done = run_cli("build", "--archive", str(built_replica.archive), "--out", str(out),
+                   "--strict", "--thresholds", str(impossible), check=False)
+    assert done.returncode == 1
+    assert "static.title" in done.stderr and "Traceback" not in done.stderr
+    assert next(out.glob("*.db")).stat().st_size > 0, "the previous build must stay"

@@ -328,3 +328,43 @@ def test_sources_document_licences_and_versions():
         "scripts/build_reference_data.py",
     ):
         assert needle in text
+
+
+# --- short forms within a territory ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Ivry", "94"),  # Ivry-sur-Seine; Ivry-la-Bataille (27), Ivry-le-Temple (60) are outside
+        ("ivry", "94"),
+        ("Paris", "75"),  # exact names come first
+        ("Orléans", "45"),
+        ("Ivry-la-Bataille", "27"),  # an exact name outside the territory still answers
+        ("Saint-Denis", None),  # 93, and 974 which the union covers too
+        ("Saint Denis", None),
+        ("Montreuil", None),  # 93 and 28 are both the union's, and more "Montreuil-…" there
+        ("Vitry", None),  # Vitry-sur-Seine (94) and Vitry-aux-Loges (45)
+        ("Ivry sur", None),  # a name does not end on a connector
+        ("Saint", None),
+        ("Évry", None),  # withheld
+        ("Pariss", None),
+        ("", None),
+    ],
+)
+def test_department_of_place_within_the_union(name, expected):
+    assert geo.department_of_place(name, within=geo.UNION_DEPARTMENTS) == expected
+
+
+def test_short_forms_need_a_territory():
+    assert geo.department_of_place("Ivry") is None
+    assert geo.department_of_place("Ivry", within=None) is None
+    # The territory decides: Ivry-la-Bataille is the only Ivry of Normandy's Eure.
+    assert geo.department_of_place("Ivry", within=frozenset({"27"})) == "27"
+    assert geo.department_of_place("Ivry", within=frozenset({"27", "94"})) is None
+    assert geo.department_of_place("Ivry", within=frozenset({"13"})) is None
+
+
+def test_short_form_counts_communes_not_departments():
+    # Two communes of one department are still two candidates.
+    assert geo.department_of_place("Saint-Denis", within=frozenset({"14"})) is None

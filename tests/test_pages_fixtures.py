@@ -141,6 +141,16 @@ def test_initiatives(name, markup):
     assert [i.position for i in page.initiatives] == list(range(1, len(got) + 1))
 
 
+@pytest.mark.parametrize("markup", sorted({markup for _, markup in CASES}))
+def test_town_in_parentheses_gets_its_department(markup):
+    """``Envie de Lire (Ivry)``: the place stays "Ivry", the only Ivry of the union's territory
+    (Ivry-sur-Seine) gives its department, and no department code is invented."""
+    page, _ = parsed("cooperatives-d-ici-et-d-ailleurs", markup)
+    ivry = next(i for i in page.initiatives if i.name == "Envie de Lire")
+    assert (ivry.place, ivry.place_department, ivry.departments) == ("Ivry", "94", [])
+    assert all(i.place_department is None for i in page.initiatives if i.place is None)
+
+
 def test_initiative_descriptions_and_contacts():
     page, _ = parsed("scopetscicsolidaires", "divsoup")
     by_name = {i.name: i for i in page.initiatives}

@@ -53,8 +53,10 @@ def test_replica_pages_match_truth(site, markup):
             f1s.append(token_f1(article.body_text, truth.body_text))
             if f1s[-1] < 0.97:
                 found.append(f"body F1 {f1s[-1]:.3f}")
-        got = [(i.name, i.departments, i.place) for i in page.initiatives]
-        if got != [(i.name, i.departments, i.place) for i in truth.initiatives]:
+        got = [(i.name, i.departments, i.place, i.place_department) for i in page.initiatives]
+        expected = [(i.name, i.departments, i.place, i.place_department)
+                    for i in truth.initiatives]  # fmt: skip
+        if got != expected:
             found.append(f"initiatives {got}")
         if [t.title for t in page.teasers] != [t.title for t in truth.teasers]:
             found.append(f"teasers {[t.title for t in page.teasers]}")

@@ -1,14 +1,20 @@
-"""parse_page never raises: random and malformed HTML, random bytes, random URLs."""
+"""parse_page never raises: random and malformed HTML, random bytes, random URLs.
+
+And the page's reading from parser events equals the reading of its tree, on random markup."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoparchive.items import PAGE_TYPES
 from scoparchive.pages import extract, parse_page
+from scoparchive.pages.document import decode, parse_html, read_document, read_html
+from scoparchive.pages.layout import site_text
+from scoparchive.profiles import DEFAULT_PROFILE
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pages" / "scopetscicsolidaires.divsoup.html"
 TAGS = ["p", "div", "br", "b", "strong", "a", "h1", "h3", "li", "ul", "table", "td", "tr", "img",
@@ -74,3 +80,76 @@ def test_truncated_and_corrupted_pages_never_raise(cut, noise):
 def test_parse_page_is_a_safety_net():
     assert parse_page("https://les-scop-idf.coop/x", b"").page_type == "unknown"
     assert parse_page("not a url", None).page_type == "unknown"  # type: ignore[arg-type]
+
+
+# --- the two readings of a page: parser events (the hot path) and an existing tree ----------
+
+SOUP_TAGS = [*TAGS, "head", "title", "base", "html", "body", "style", "aside", "section", "svg",
+             "template", "em", "h2", "blockquote"]  # fmt: skip
+SOUP_ATTRIBUTES = ["", " hidden", ' aria-hidden="true"', ' style="display:none"',
+                   ' style="color:red"', ' role="navigation"', ' role="main"', ' href="/x"',
+                   ' href=" /y "', ' src="/i.png"', ' src="/i.png" width="10"', ' alt="logo X"',
+                   ' href="https://ex.org/a#b"']  # fmt: skip
+SOUP_TEXTS = [*LINES, " ", "\n", "&amp;", "&nbsp;", "<!-- c -->", "<?pi x?>", "<br><br>", "\x0c"]
+
+
+@st.composite
+def attributed_soup(draw):
+    """Like ``html_soup``, with hidden elements, landmarks, <head> parts and entities."""
+    parts = []
+    for _ in range(draw(st.integers(0, 50))):
+        kind = draw(st.integers(0, 5))
+        tag = draw(st.sampled_from(SOUP_TAGS))
+        if kind <= 1:
+            parts.append(f"<{tag}{draw(st.sampled_from(SOUP_ATTRIBUTES))}>")
+        elif kind == 2:
+            parts.append(f"</{tag}>")
+        elif kind == 3:
+            parts.append(draw(st.sampled_from(SOUP_TEXTS)))
+        else:
+            parts.append(draw(st.text(max_size=20)))
+    return "".join(parts)
+
+
+def assert_same_reading(text: str) -> None:
+    split_line = site_text(DEFAULT_PROFILE).stands_alone
+    streamed = read_html(text, split_line)
+    walked = read_document(parse_html(text), split_line)
+    assert streamed.blocks == walked.blocks
+    assert streamed.images == walked.images
+    assert streamed.anchors == walked.anchors
+    assert (streamed.title_tag, streamed.base_href) == (walked.title_tag, walked.base_href)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attributed_soup())
+def test_reading_events_is_reading_the_tree(document):
+    assert_same_reading(document)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "<html><body><p>a</p></body></html>text after the root",
+        "<p>a</p></body>x</html>y",
+        "<body hidden><p>x</p></body>",
+        "<html hidden><p>x</p></html>",
+        "<head><title>A</title><title>B</title><base href='/b'><base href='/c'></head><p>x",
+        "<head><title></title><title>B</title></head><p>x",
+        "<html><head><title>x<b>y</b>z</title></head></html>",
+        "<div><head><title>not the page's</title></head><p>x</p></div>",
+        "<p>a<span hidden>b</span>c</p><p><a href='/x'>a <span hidden>b</span> c</a></p>",
+        "<p hidden></p>\x0c<p>form feed after a hidden element</p>",
+        "<p>\x01x\ud800</p>",
+        "<?xml version='1.0'?><p>x</p>",
+        "",
+        " ",
+    ],
+)
+def test_reading_events_is_reading_the_tree_on_edge_cases(document):
+    assert_same_reading(document)
+
+
+def test_reading_events_is_reading_the_tree_on_the_fixtures():
+    for path in sorted(FIXTURE.parent.glob("*.html")):
+        assert_same_reading(decode(path.read_bytes()))

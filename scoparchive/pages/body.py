@@ -83,8 +83,12 @@ def extract_body(
             or is_boilerplate_line(line)
             or parse_date_line(line) is not None
             or (is_share_line(block) and block.link_density > 0.5)
-            or (image_alts and not block.is_heading and "\n" not in line
-                and fold(line) in image_alts)
+            or (
+                image_alts
+                and not block.is_heading
+                and "\n" not in line
+                and fold(line) in image_alts
+            )
         ):
             continue
         else:

@@ -8,9 +8,9 @@ from scoparchive.pages.document import Block
 from scoparchive.text.departments import parse_item_heading
 
 try:  # INSEE-backed place lookup, written by another module; optional here.
-    from scoparchive.geo import department_of_place
+    from scoparchive.geo import UNION_DEPARTMENTS, department_of_place
 except ImportError:  # pragma: no cover - depends on the checkout
-    department_of_place = None
+    UNION_DEPARTMENTS, department_of_place = None, None
 
 _HEADING_MAX = 120
 
@@ -69,9 +69,11 @@ class RoundupPage(ArticlePage):
 
 
 def _department_of(place: str | None) -> str | None:
+    """The department of a town named in parentheses: the union's pages speak of its territory,
+    so a short form (``Ivry``) is read there (Ivry-sur-Seine, 94); see ``department_of_place``."""
     if not place or department_of_place is None:
         return None
     try:
-        return department_of_place(place)
+        return department_of_place(place, within=UNION_DEPARTMENTS)
     except Exception:  # the lookup is a bonus; a failing one must not lose the page
         return None

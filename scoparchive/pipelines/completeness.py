@@ -59,6 +59,16 @@ class Completeness:
             for page_type, count in sorted(self.pages.items())
         }
 
+    def report(self, thresholds: dict[str, dict[str, float]]) -> dict:
+        """Pages per type, the share of them with each expected field, and what falls short:
+        the build writes it as quality.json beside the datasets."""
+        return {
+            "pages": dict(sorted(self.pages.items())),
+            "completeness": self.ratios(),
+            "thresholds": thresholds,
+            "failures": self.failures(thresholds),
+        }
+
     def failures(self, thresholds: dict[str, dict[str, float]]) -> list[str]:
         failures = []
         for page_type, ratios in self.ratios().items():
