@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import asdict
 
 from scoparchive import geo
 from scoparchive.history import History, PageState
 from scoparchive.items import Article, ParsedPage
+from scoparchive.organizations import find_organizations
 from scoparchive.schema import TABLES_BY_NAME
 
 #: Page types whose record is an article (roundups and programmes are articles with more in them).
@@ -60,6 +62,10 @@ def table_rows(history: History) -> dict[str, list[dict]]:
             for position, link in enumerate(latest.article.links, start=1)
         )
         rows["initiatives"].extend(initiative_rows(state.url, latest))
+    organizations, mentions = find_organizations((state.url, state.latest.page)
+                                                 for state in states)
+    rows["organizations"] = [asdict(organization) for organization in organizations]
+    rows["mentions"] = [asdict(mention) for mention in mentions]
     rows["departments"] = department_rows()
     rows["crawl_runs"] = [
         {

@@ -230,6 +230,56 @@ INITIATIVES = Table(
     ),
 )
 
+ORGANIZATIONS = Table(
+    name="organizations",
+    title="Cooperatives",
+    description="Cooperatives and other organisations named on the site, from the headings of "
+    "roundup items and from the text of articles (legal-form mentions such as \"la Scic X\", "
+    "and names already known found again), with name variants merged: one row per organisation.",
+    primary_key=("id",),
+    full_text=("name",),
+    label_column="name",
+    columns=(
+        _col("id", "string", "Stable identifier: normalized_name with hyphens for spaces.",
+             required=True, example="mednum"),
+        _col("name", "string", "Most frequent name as written in headings and legal-form "
+             "mentions (the first one on a tie).", example="La MedNum"),
+        _col("normalized_name", "string", "Merge key: lower case, accents folded, punctuation "
+             "as spaces, leading articles and legal-form words dropped.", required=True,
+             example="mednum"),
+        _col("legal_form", "string", "Scop, Scic, CAE, association, or other when the text "
+             "does not say (or says only coopérative).", facet=True),
+        _col("legal_form_evidence", "string", "The text stating the legal form.",
+             example="La Scic MedNum, coopérative nationale des acteurs du numérique, ..."),
+        _col("legal_form_evidence_url", "string", "Page holding that text.",
+             references="pages.url"),
+        _col("departments", "list<string>", "Department codes of the roundup items naming the "
+             "organisation (all the codes of a heading naming several); a JSON array in "
+             "SQLite."),
+        _col("first_mentioned", "date", "Earliest publication date of a page mentioning it."),
+        _col("mention_count", "integer", "Distinct pages mentioning it.", unit="pages"),
+        _col("name_variants", "list<string>", "Every form of the name found, most frequent "
+             "first; a JSON array in SQLite."),
+    ),
+)
+
+MENTIONS = Table(
+    name="mentions",
+    title="Mentions of cooperatives",
+    description="Pages naming an organisation: one row per organisation and page.",
+    primary_key=("organization_id", "page_url"),
+    columns=(
+        _col("organization_id", "string", "The organisation.", required=True,
+             references="organizations.id"),
+        _col("page_url", "string", "The page naming it.", required=True,
+             references="pages.url"),
+        _col("source", "string", "Strongest way the page names it: heading (a roundup item), "
+             "legal_form (\"la Scop X\") or name_match (a known name in the text).",
+             facet=True),
+        _col("context", "string", "The heading, or the sentence (clause) of the mention."),
+    ),
+)
+
 CONTACTS = Table(
     name="contacts",
     title="Contacts",
@@ -371,6 +421,8 @@ TABLES: tuple[Table, ...] = (
     PAGES,
     ARTICLES,
     INITIATIVES,
+    ORGANIZATIONS,
+    MENTIONS,
     CONTACTS,
     IMAGES,
     LINKS,

@@ -1,0 +1,441 @@
+"""The cooperatives (and other organisations) that the site names, merged across pages. No I/O.
+
+``find_organizations`` reads the latest ``ParsedPage`` of every page and returns one
+``Organization`` per merge key and one ``Mention`` per (organisation, page). Names come from
+three sources, strongest first:
+
+``heading``
+    Items of roundup pages (``Initiative.name``). A heading names several organisations
+    (``Artefacts et CEFIM``) only when every part joined by `` et `` / ``, `` / `` & `` stands as
+    a name elsewhere: as another item's heading, in a legal-form mention anywhere on the site, or
+    alone (capitalised, outside the whole heading) in the item's description. Otherwise the
+    heading is one name, lower-case words and all (``Gâtinais en transition``).
+``legal_form``
+    ``la Scop X``, ``la Scic X``, ``la CAE X``, ``l'association X``, ``la coopérative X`` (also
+    after ``une``, ``cette``, ``(`` or ``:``), with X a capitalised name: capitalised words,
+    joined by ``de``/``du``/``des``/``de la``, stopping at any other lower-case word, at
+    punctuation and at the end of the line. A name already known from a heading that starts
+    where X starts wins over that rule (``La Scic Dire le travail lance...``).
+``name_match``
+    Any known name (from the two sources above) found again in an article's title, lead or body:
+    whole words, accents and case ignored, but written with a capital initial, and only names of
+    at least ``MIN_MATCH_LENGTH`` letters, so that no common word is read as an organisation.
+
+Merge key (``normalized_name``): lower case, accents and ligatures folded, every run of
+punctuation (apostrophes of both kinds, hyphens) a single space, leading articles and legal-form
+words dropped: ``La MedNum``, ``la Scic MedNum`` and ``MedNum`` are all ``mednum``. The ``id`` is
+that key with hyphens for spaces, so two keys never share an id.
+
+Legal form: ``Scop``, ``Scic``, ``CAE`` or ``association`` when the text says so, else ``other``.
+Evidence is a legal-form mention naming the organisation, a heading starting with a legal-form
+word (``Scic Habitat Partagé``), or, in the description of an item naming one organisation only,
+the form word after a definite or demonstrative determiner with no name after it (``la Scop les
+accueillera``, ``Cette Scop d'Ajaccio``, ``L'association continue``). The most specific evidence
+wins: a stated form over ``coopérative``; CAE over Scop and Scic (a CAE is one of them); a
+mention naming the organisation over an item's unnamed one; then the latest page, since
+organisations change form (an association becomes a Scic). Indefinite ``une Scop`` and ``en Scic``
+(``en vue d'une transformation en Scic``) are no evidence: they often name another
+organisation, or a future.
+
+Departments: the union of the codes of the items naming the organisation (the town's department
+when the item gives a town). Every organisation of a joint heading gets all of its codes: for
+``Artefacts et CEFIM (45 et 37)`` nothing on the page says which code is whose, and pairing them
+by position would be a guess.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from scoparchive.items import Initiative, ParsedPage
+from scoparchive.text.normalise import collapse
+
+LEGAL_FORMS = ("Scop", "Scic", "CAE", "association", "other")
+#: Sources of a mention, strongest first: a page's mention keeps its strongest source.
+SOURCES = ("heading", "legal_form", "name_match")
+#: Known names shorter than this (letters and digits) are never looked for in running text.
+MIN_MATCH_LENGTH = 4
+
+
+@dataclass
+class Organization:
+    id: str
+    name: str
+    normalized_name: str
+    legal_form: str
+    legal_form_evidence: str | None
+    legal_form_evidence_url: str | None
+    departments: list[str]
+    first_mentioned: date | None
+    mention_count: int
+    name_variants: list[str]
+
+
+@dataclass
+class Mention:
+    organization_id: str
+    page_url: str
+    source: str
+    context: str
+
+
+def find_organizations(pages: Iterable[tuple[str, ParsedPage]]
+                       ) -> tuple[list[Organization], list[Mention]]:
+    """Organisations (sorted by id) and their mentions (sorted by organisation, then page) in
+    ``(url, page)`` pairs: every page with an article record is read, dated by its
+    publication date."""
+    texts = [_PageText.of(url, page) for url, page in sorted(pages, key=lambda pair: pair[0])
+             if page.article is not None]
+    items = [(text, item) for text in texts for item in text.initiatives]
+    heading_names = _Matcher({normalized_name(name) for _, item in items
+                              for name in (item.name, *_heading_parts(item.name))})
+    named = [mention for text in texts for mention in _legal_form_mentions(text, heading_names)]
+    known = {mention.key for mention in named} | {normalized_name(item.name) for _, item in items}
+    sightings = list(named)
+    for text, item in items:
+        sightings.extend(_heading_sightings(text, item, known))
+    matcher = _Matcher({sighting.key for sighting in sightings
+                        if _letters(sighting.key) >= MIN_MATCH_LENGTH})
+    for text in texts:
+        sightings.extend(_name_matches(text, matcher))
+    return _organizations(sightings), _mentions(sightings)
+
+
+def normalized_name(name: str) -> str:
+    """The merge key: ``La Scic MedNum`` → ``mednum``; ``Mell’Pop`` → ``mell pop``."""
+    words = _fold(name).split()
+    while words and words[0] in _LEADING_WORDS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def organization_id(key: str) -> str:
+    return key.replace(" ", "-")
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+@dataclass
+class _PageText:
+    url: str
+    published: date | None
+    texts: list[str]  # title, lead, body
+    initiatives: list[Initiative]
+
+    @classmethod
+    def of(cls, url: str, page: ParsedPage) -> _PageText:
+        article = page.article
+        texts = [text for text in (article.title, article.lead, article.body_text) if text]
+        return cls(url, article.published_date, texts, page.initiatives)
+
+
+@dataclass(frozen=True)
+class _Sighting:
+    """One piece of evidence that a page names an organisation."""
+
+    key: str
+    page_url: str
+    published: date | None
+    source: str
+    context: str  # the heading, or the sentence of the mention
+    display: str | None = None  # the name as written there
+    departments: tuple[str, ...] = ()
+    form: str | None = None  # legal form stated there
+    form_named: bool = False  # the form's mention names the organisation
+    evidence: str | None = None  # the text stating the form
+
+
+# --- folding and matching ---------------------------------------------------------------------
+
+# Ligatures have no Unicode decomposition: NFKD alone would drop them.
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss"})
+_LEADING_WORDS = frozenset({"le", "la", "les", "l", "scop", "scic", "cae", "association",
+                            "cooperative"})
+_FORM_WORDS = {"scop": "Scop", "scic": "Scic", "cae": "CAE", "association": "association",
+               "cooperative": "other", "coopérative": "other"}
+
+
+def _fold_char(char: str) -> str:
+    """Lower case, no accent; anything but a letter or a digit becomes a space."""
+    decomposed = unicodedata.normalize("NFKD", char.translate(_LIGATURES))
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return "".join(c if c.isalnum() else " " for c in letters)
+
+
+def _fold(text: str) -> str:
+    return "".join(_fold_char(char) for char in text)
+
+
+def _letters(key: str) -> int:
+    return len(key.replace(" ", ""))
+
+
+class _Folded:
+    """A text folded char by char, remembering where each folded char comes from."""
+
+    def __init__(self, text: str):
+        self.original = text
+        chars, self.origins = [], []
+        for index, char in enumerate(text):
+            for folded in _fold_char(char):
+                chars.append(folded)
+                self.origins.append(index)
+        self.text = "".join(chars)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self.origins[start], self.origins[end - 1] + 1
+
+
+class _Matcher:
+    """Finds known names in text: whole words, accents and case ignored, capitalised."""
+
+    def __init__(self, keys: Iterable[str]):
+        keys = sorted({key for key in keys if key}, key=lambda key: (-len(key), key))
+        # Longest first: at one position the longest known name wins.
+        alternatives = "|".join(r"\s+".join(map(re.escape, key.split())) for key in keys)
+        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if keys else None
+
+    def find(self, text: str) -> list[tuple[str, int, int]]:
+        """(key, start, end) of every known name written with a capital, spans in ``text``."""
+        if self._pattern is None:
+            return []
+        folded = _Folded(text)
+        found = []
+        for match in self._pattern.finditer(folded.text):
+            start, end = folded.span(match.start(), match.end())
+            if _is_capitalised(text[start:end]):
+                found.append((" ".join(match.group().split()), start, end))
+        return found
+
+
+# --- legal-form mentions ----------------------------------------------------------------------
+
+_DETERMINER = r"la\s+forme|le\s+statut(?:\s+de)?|la|cette|une"
+_FORM_MENTION = re.compile(
+    rf"(?:\b(?P<determiner>(?:{_DETERMINER})\s+|l['’]\s*)|\(\s*|^[ \t]*|:\s+)"
+    r"(?P<form>scop|scic|cae|association|coopérative|cooperative)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+#: The next word of a name, after spaces on the same line.
+_NEXT_WORD = re.compile(r"[ \t\u00a0\u202f]+(?P<word>[^\s,;:.!?()\[\]{}«»\"“”…/|]+)")
+_ELISION = re.compile(r"^[dlDL]['’]")
+_ARTICLE_WORD = re.compile(r"^(?:les?|la|l['’])\s*", re.IGNORECASE)
+
+
+def _legal_form_mentions(text: _PageText, heading_names: _Matcher) -> Iterable[_Sighting]:
+    for body in text.texts:
+        known_ends = {start: end for _, start, end in heading_names.find(body)}
+        for match in _FORM_MENTION.finditer(body):
+            span = _name_after(body, match.end(), known_ends)
+            if span is None:
+                continue
+            display = body[span[0]:span[1]]
+            key = normalized_name(display)
+            if not _is_name_key(key):
+                continue
+            sentence = _sentence(body, match.start(), span[1])
+            yield _Sighting(key, text.url, text.published, "legal_form", sentence,
+                            display=display, form=_FORM_WORDS[match["form"].lower()],
+                            form_named=True, evidence=sentence)
+
+
+def _name_after(text: str, position: int, known_ends: dict[int, int]) -> tuple[int, int] | None:
+    """Span of the capitalised name starting after ``position``, if one does; extended to the
+    end of a known name that starts where it starts (after an article)."""
+    start = end = previous = None
+    while match := _NEXT_WORD.match(text, position):
+        word = match["word"]
+        # Inside a name an elided article may precede a capital (Bâtisseurs d'Île-de-France);
+        # a name never starts with one (Cette Scop d'Ajaccio).
+        if _is_capitalised(word if start is None else _ELISION.sub("", word)):
+            start = match.start("word") if start is None else start
+            end = match.end("word")
+        elif start is None or not _is_particle(word, previous):
+            break
+        previous, position = word, match.end()
+    if start is None:
+        return None
+    article = _ARTICLE_WORD.match(text, start)
+    name_start = article.end() if article else start
+    return start, max(end, known_ends.get(name_start, end), known_ends.get(start, end))
+
+
+def _is_capitalised(word: str) -> bool:
+    """``MedNum``, ``3F``: an upper-case initial, or a digit in a word with letters."""
+    if not word:
+        return False
+    return word[0].isupper() or (word[0].isdigit() and any(c.isalpha() for c in word))
+
+
+def _is_particle(word: str, previous: str | None) -> bool:
+    return word in ("de", "du", "des") or (word == "la" and previous == "de")
+
+
+#: Keys that are never an organisation's name, whatever the capitals say.
+_NOT_NAMES = frozenset({"union regionale", "entreprise", "region", "etat", "france", "paris",
+                        "mouvement cooperatif"})
+
+
+def _is_name_key(key: str) -> bool:
+    return bool(key) and key not in _NOT_NAMES and any(c.isalpha() for c in key)
+
+
+# --- roundup items ----------------------------------------------------------------------------
+
+_JOINS = re.compile(r"\s*,\s*|\s+(?:et|&)\s+")
+
+
+def _heading_parts(name: str) -> list[str]:
+    parts = [part.strip() for part in _JOINS.split(name)]
+    return parts if len(parts) > 1 and all(parts) else []
+
+
+def _heading_names(item: Initiative, known: set[str]) -> list[str]:
+    """The names an item's heading gives: its parts when every part stands as a name, else the
+    heading whole."""
+    parts = _heading_parts(item.name)
+    if parts and all(_stands_as_name(part, item, known) for part in parts):
+        return parts
+    return [item.name]
+
+
+def _stands_as_name(part: str, item: Initiative, known: set[str]) -> bool:
+    key = normalized_name(part)
+    if not _is_capitalised(part) or not _is_name_key(key):
+        return False
+    if key in known:
+        return True
+    whole = [(start, end) for _, start, end in _Matcher([normalized_name(item.name)])
+             .find(item.description)]
+    return any(not any(start >= w_start and end <= w_end for w_start, w_end in whole)
+               for _, start, end in _Matcher([key]).find(item.description))
+
+
+def _heading_sightings(text: _PageText, item: Initiative, known: set[str]) -> Iterable[_Sighting]:
+    names = _heading_names(item, known)
+    departments = tuple(item.departments) or ((item.place_department,)
+                                               if item.place_department else ())
+    for name in names:
+        key = normalized_name(name)
+        if not _is_name_key(key):
+            continue
+        form = _FORM_WORDS.get(_fold(name).split()[0])
+        yield _Sighting(key, text.url, text.published, "heading", item.heading_raw,
+                        display=_without_form_word(name), departments=departments,
+                        form=form, form_named=form is not None,
+                        evidence=item.heading_raw if form else None)
+    if len(names) == 1:
+        yield from _item_forms(text, item, normalized_name(names[0]), departments)
+
+
+def _item_forms(text: _PageText, item: Initiative, key: str,
+                departments: tuple[str, ...]) -> Iterable[_Sighting]:
+    """``la Scop``, ``Cette Scop``, ``L'association`` with no name after them, in the
+    description of an item naming one organisation: that organisation's form."""
+    for match in _FORM_MENTION.finditer(item.description):
+        determiner = (match["determiner"] or "").lower()
+        if not determiner or determiner.startswith("une"):
+            continue
+        if _name_after(item.description, match.end(), {}) is not None:
+            continue  # a named mention: another organisation, or this one by name
+        yield _Sighting(key, text.url, text.published, "heading", item.heading_raw,
+                        departments=departments, form=_FORM_WORDS[match["form"].lower()],
+                        evidence=_sentence(item.description, match.start(), match.end()))
+
+
+def _without_form_word(name: str) -> str:
+    first, _, rest = name.partition(" ")
+    return rest if rest and _fold(first).strip() in _FORM_WORDS else name
+
+
+# --- running text -----------------------------------------------------------------------------
+
+def _name_matches(text: _PageText, matcher: _Matcher) -> Iterable[_Sighting]:
+    for body in text.texts:
+        for key, start, end in matcher.find(body):
+            yield _Sighting(key, text.url, text.published, "name_match",
+                            _sentence(body, start, end), display=body[start:end])
+
+
+#: Sentence and clause ends: a list of board members is one sentence of many clauses.
+_CLAUSE_BREAK = re.compile(r"(?<=[.!?…;])\s+|\n")
+#: Longer clauses are cut around the mention, on word boundaries.
+MAX_CONTEXT = 240
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The clause (sentence, or line) holding ``text[start:end]``, cut to ``MAX_CONTEXT``."""
+    left = max((match.end() for match in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    right_break = _CLAUSE_BREAK.search(text, end)
+    right = right_break.start() if right_break else len(text)
+    margin = max(0, MAX_CONTEXT - (end - start)) // 2
+    prefix = suffix = ""
+    if start - left > margin:
+        left, prefix = text.find(" ", start - margin, start) + 1 or start, "…"
+    if right - end > margin:
+        cut = text.rfind(" ", end, end + margin)
+        right, suffix = (cut if cut > 0 else end), "…"
+    return prefix + collapse(text[left:right]) + suffix
+
+
+# --- merging ----------------------------------------------------------------------------------
+
+#: CAE over Scop and Scic (a CAE is one or the other), any stated form over ``other``.
+_FORM_SPECIFICITY = {"CAE": 2, "Scop": 1, "Scic": 1, "association": 1, "other": 0}
+
+
+def _organizations(sightings: list[_Sighting]) -> list[Organization]:
+    by_key: dict[str, list[_Sighting]] = defaultdict(list)
+    for sighting in sorted(sightings, key=_sighting_order):
+        by_key[sighting.key].append(sighting)
+    organizations = []
+    for key, found in by_key.items():
+        form = max((sighting for sighting in found if sighting.form), key=_form_rank,
+                   default=None)
+        dates = [sighting.published for sighting in found if sighting.published]
+        organizations.append(Organization(
+            id=organization_id(key),
+            name=_display_name(found),
+            normalized_name=key,
+            legal_form=form.form if form else "other",
+            legal_form_evidence=form.evidence if form else None,
+            legal_form_evidence_url=form.page_url if form else None,
+            departments=sorted({code for sighting in found for code in sighting.departments}),
+            first_mentioned=min(dates, default=None),
+            mention_count=len({sighting.page_url for sighting in found}),
+            name_variants=[name for name, _ in Counter(
+                sighting.display for sighting in found if sighting.display).most_common()],
+        ))
+    return sorted(organizations, key=lambda organization: organization.id)
+
+
+def _mentions(sightings: list[_Sighting]) -> list[Mention]:
+    strongest: dict[tuple[str, str], _Sighting] = {}
+    for sighting in sorted(sightings, key=_sighting_order):
+        strongest.setdefault((sighting.key, sighting.page_url), sighting)
+    return [Mention(organization_id(key), page_url, sighting.source, sighting.context)
+            for (key, page_url), sighting in sorted(strongest.items())]
+
+
+def _sighting_order(sighting: _Sighting) -> tuple:
+    """Strongest source first, then oldest page: the order in which names are introduced."""
+    return (SOURCES.index(sighting.source), sighting.published or date.max, sighting.page_url)
+
+
+def _form_rank(sighting: _Sighting) -> tuple:
+    return (_FORM_SPECIFICITY[sighting.form], sighting.form_named,
+            sighting.published or date.min)
+
+
+def _display_name(found: list[_Sighting]) -> str:
+    """The most frequent name as introduced by headings and legal-form mentions; on a tie, the
+    first introduced (headings first)."""
+    introduced = [sighting.display for sighting in found
+                  if sighting.display and sighting.source != "name_match"]
+    counts = Counter(introduced)
+    return max(introduced, key=lambda name: (counts[name], -introduced.index(name)))
