@@ -122,3 +122,31 @@ def test_pywb_imports_and_replays_our_warcs(archive, tmp_path):
         assert_replays(port, "scop")
     finally:
         stop(process)
+
+
+def test_pywb_replays_a_page_of_a_crawl_of_the_replica(tmp_path):
+    from conftest import run_cli
+    from scoparchive.replica import ReplicaServer
+
+    archive = tmp_path / "archive"
+    with ReplicaServer(port=0) as replica:
+        run_cli("crawl", "--site-url", replica.url, "--archive", str(archive),
+                "--max-pages", "10")
+        home = replica.url
+    root = tmp_path / "pywb"
+    root.mkdir()
+    (root / "config.yaml").write_text(
+        "collections:\n"
+        "  site:\n"
+        f"    index_paths: {archive / 'index.cdxj'}\n"
+        f"    archive_paths: {archive}/\n"
+    )
+    process, port = serve(root)
+    try:
+        status, body = fetch(f"http://127.0.0.1:{port}/site/2100id_/{home}")
+    finally:
+        stop(process)
+    assert status == 200, body[:500]
+    if body[:2] == b"\x1f\x8b":
+        body = gzip.decompress(body)
+    assert "Bienvenue sur le site de votre Union Régionale".encode() in body

@@ -1,0 +1,88 @@
+"""One canonical URL per page, and a scope no request leaves."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scoparchive.profiles import DEFAULT_PROFILE, profile_for_url
+from scoparchive.urls import canonical_url, in_scope, is_internal
+
+SITE = DEFAULT_PROFILE
+REPLICA = DEFAULT_PROFILE.with_base_url("http://127.0.0.1:8000")
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://les-scop-idf.coop/edito", "https://les-scop-idf.coop/edito"),
+    ("https://www.les-scop-idf.coop/edito", "https://les-scop-idf.coop/edito"),
+    ("https://WWW.Les-Scop-IDF.coop/edito", "https://les-scop-idf.coop/edito"),
+    ("https://les-scop-idf.coop/edito#comments", "https://les-scop-idf.coop/edito"),
+    ("https://les-scop-idf.coop:443/edito", "https://les-scop-idf.coop/edito"),
+    ("https://les-scop-idf.coop", "https://les-scop-idf.coop/"),
+    ("https://les-scop-idf.coop/edito?utm_source=nl&utm_medium=email",
+     "https://les-scop-idf.coop/edito"),
+    ("https://les-scop-idf.coop/edito?fbclid=abc&xtor=RSS", "https://les-scop-idf.coop/edito"),
+    ("https://les-scop-idf.coop/actualites?page=2", "https://les-scop-idf.coop/actualites?page=2"),
+    ("https://les-scop-idf.coop/actualites?page=2&utm_campaign=x",
+     "https://les-scop-idf.coop/actualites?page=2"),
+    ("https://www.les-scop.coop/", "https://www.les-scop.coop/"),  # another site keeps its www
+])
+def test_canonical_url(url, expected):
+    assert canonical_url(url, SITE) == expected
+
+
+def test_relative_links_resolve_against_the_page():
+    assert canonical_url("../qui-sommes-nous", SITE, base="https://www.les-scop-idf.coop/a/b") \
+        == "https://les-scop-idf.coop/qui-sommes-nous"
+
+
+@pytest.mark.parametrize("url", ["mailto:contact@scop.coop", "javascript:void(0)", "tel:+33170",
+                                 "", "http://[::1", "ftp://les-scop-idf.coop/x"])
+def test_what_is_not_a_web_page_has_no_canonical_url(url):
+    assert canonical_url(url, SITE) is None
+
+
+@pytest.mark.parametrize(("url", "allowed"), [
+    ("https://les-scop-idf.coop/edito", True),
+    ("https://www.les-scop-idf.coop/edito", True),
+    ("http://les-scop-idf.coop/edito", False),  # another scheme
+    ("https://les-scop-idf.coop:8443/edito", False),  # another port
+    ("https://les-scop-ouest.coop/edito", False),  # a sister site is another scope
+    ("https://evil.example/les-scop-idf.coop/", False),
+    ("https://les-scop-idf.coop.evil.example/", False),
+])
+def test_scope_of_the_real_site(url, allowed):
+    assert in_scope(url, SITE) is allowed
+
+
+def test_scope_of_a_replica_on_loopback():
+    assert in_scope("http://127.0.0.1:8000/edito", REPLICA)
+    assert in_scope("http://localhost:8000/edito", REPLICA)
+    assert not in_scope("http://127.0.0.1:8001/edito", REPLICA)
+    assert not in_scope("https://127.0.0.1:8000/edito", REPLICA)
+    assert not in_scope("https://les-scop-idf.coop/edito", REPLICA)
+
+
+def test_denied_paths_are_out_of_scope():
+    from dataclasses import replace
+
+    profile = replace(SITE, denied_paths=("/user/",))
+    assert not in_scope("https://les-scop-idf.coop/user/login", profile)
+    assert in_scope("https://les-scop-idf.coop/users-guide", profile)
+
+
+def test_profiles_are_found_by_host():
+    assert profile_for_url("https://www.les-scop-idf.coop/x") is SITE
+    mirror = profile_for_url("http://127.0.0.1:8123/x")
+    assert mirror.name == SITE.name and mirror.base_url == "http://127.0.0.1:8123/"
+    assert is_internal("https://www.les-scop-idf.coop/x", SITE)
+    assert not is_internal("https://www.les-scop.coop/x", SITE)
+
+
+@given(st.text(max_size=200))
+def test_any_string_gives_a_url_or_none(text):
+    result = canonical_url(text, SITE, base="https://les-scop-idf.coop/")
+    assert result is None or result.startswith(("http://", "https://"))
+    if result is not None:
+        assert canonical_url(result, SITE) == result, "canonical URLs are fixed points"
