@@ -366,3 +366,11 @@ def test_run_records_say_how_each_run_ended(replica, tmp_path):
     runs = [json.loads(path.read_text()) for path in sorted((archive / "runs").glob("*.json"))]
     assert [run["status"] for run in sorted(runs, key=lambda r: r["started_at"])] == [
         "interrupted", "finished"]
+
+
+def test_robots_crawl_delay_slows_the_crawl_down(tmp_path):
+    with ReplicaServer(port=0, crawl_delay=0.4) as replica:
+        crawl(replica.url, tmp_path / "archive", "--max-pages", "8")
+        times = sorted(entry.time for entry in replica.request_log[2:])
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        assert gaps and min(gaps) >= 0.35, f"{min(gaps):.3f} s between requests"

@@ -10,9 +10,10 @@ site with no sitemap is crawled through its links alone.
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from protego import Protego
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
@@ -58,9 +59,25 @@ class SiteSpider(scrapy.Spider):
         sitemaps = []
         if response.status == 200:
             sitemaps = list(sitemap_urls_from_robots(response.text, base_url=response.url))
+            self._honour_crawl_delay(response)
         yield from self._request_sitemaps(
             sitemaps or [urljoin(self.profile.base_url, "sitemap.xml")]
         )
+
+    def _honour_crawl_delay(self, response: Response) -> None:
+        """A Crawl-delay longer than ours slows the crawl of that host down to it."""
+        user_agent = self.crawler.settings.get("USER_AGENT")
+        asked = Protego.parse(response.text).crawl_delay(user_agent)
+        if not asked:
+            return
+        downloader = self.crawler.engine.downloader
+        host = urlsplit(response.url).hostname or ""
+        delay = max(float(asked), self.crawler.settings.getfloat("DOWNLOAD_DELAY"))
+        # Slots are made afresh after a minute idle: the per-slot settings keep the delay.
+        downloader.per_slot_settings.setdefault(host, {})["delay"] = delay
+        if host in downloader.slots:
+            downloader.slots[host].delay = max(downloader.slots[host].delay, delay)
+        self.crawler.stats.set_value("scoparchive/crawl_delay", delay)
 
     def robots_failed(self, failure):
         yield from self._request_sitemaps([urljoin(self.profile.base_url, "sitemap.xml")])
