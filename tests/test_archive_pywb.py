@@ -126,6 +126,7 @@ def test_pywb_imports_and_replays_our_warcs(archive, tmp_path):
 
 def test_pywb_replays_a_page_of_a_crawl_of_the_replica(tmp_path):
     from conftest import run_cli
+
     from scoparchive.replica import ReplicaServer
 
     archive = tmp_path / "archive"
