@@ -179,7 +179,6 @@ class _Folded:
     """A text folded char by char, remembering where each folded char comes from."""
 
     def __init__(self, text: str):
-        self.original = text
         chars, self.origins = [], []
         for index, char in enumerate(text):
             for folded in _fold_char(char):
@@ -224,7 +223,7 @@ _FORM_MENTION = re.compile(
 #: The next word of a name, after spaces on the same line.
 _NEXT_WORD = re.compile(r"[ \t\u00a0\u202f]+(?P<word>[^\s,;:.!?()\[\]{}«»\"“”…/|]+)")
 _ELISION = re.compile(r"^[dlDL]['’]")
-_ARTICLE_WORD = re.compile(r"^(?:les?|la|l['’])\s*", re.IGNORECASE)
+_ARTICLE_WORD = re.compile(r"(?:les?|la)\s+|l['’]", re.IGNORECASE)
 
 
 def _legal_form_mentions(text: _PageText, heading_names: _Matcher) -> Iterable[_Sighting]:

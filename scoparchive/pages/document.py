@@ -99,7 +99,6 @@ _LANDMARK_TAGS = {"nav": "nav", "aside": "aside", "footer": "footer", "header": 
 _LANDMARK_ROLES = {"navigation": "nav", "complementary": "aside", "contentinfo": "footer",
                    "banner": "header", "main": "main", "article": "article", "search": "nav"}  # fmt: skip
 _MAIN_LANDMARKS = frozenset(("main", "article"))
-_HIDING_ATTRIBUTES = frozenset(("hidden", "aria-hidden", "style"))
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _TINY_IMAGE = 32  # px: spacers, icons, tracking pixels
 
@@ -236,24 +235,14 @@ def _has_unparsable(text: str) -> bool:
 
 
 def read_html(text: str, split_line: LineSplitter) -> Document:
-    """The blocks of a page's text, from the parser's events: no tree is built.
+    """The blocks of a page's text: ``read_document(parse_html(text))``, the one reading.
 
-    The same reading as ``read_document(parse_html(text))`` (the tests check it on random
-    markup), a third faster: libxml2 calls the linearizer as it parses, so no tree is built,
-    walked or pruned; what ``prune`` would remove is skipped as it comes.
+    The C side does all it can before Python sees the page: libxml2 builds the tree (no Python
+    call per element, as a parser target would make, nor per text, which libxml2 may report in
+    several pieces), and ``prune`` drops scripts, styles and hidden elements with lxml's C
+    functions, so the walk meets only what a reader sees, each text whole.
     """
-    text = _parsable(text)
-    if not text:
-        return Document([], [], [], None, None)
-    builder = _Linearizer(split_line, capture_head=True)
-    # A parser per call: a parser with a target is not to be shared between threads.
-    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True,
-                              target=builder)  # fmt: skip
-    try:
-        etree.fromstring(text, parser=parser)
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return Document([], [], [], None, None)
-    return builder.document()
+    return read_document(parse_html(text), split_line)
 
 
 def read_document(root: etree._Element | None, split_line: LineSplitter) -> Document:
@@ -273,46 +262,29 @@ def read_document(root: etree._Element | None, split_line: LineSplitter) -> Docu
     builder = _Linearizer(split_line)
     tag = root.tag
     if tag.__class__ is str:  # comments and processing instructions are skipped, tail too
-        builder.feed_tree(root, tag)
+        builder.walk(root, tag)
         if root.tail:  # the text after an element chosen by a selector
             builder.add_text(root.tail)
-    builder.close()
-    document = builder.document()
-    document.title_tag, document.base_href = title_tag, base_href
-    return document
-
-
-_NO_ATTRIBUTES: dict[str, str] = {}
-
-
-#: What the linearizer's stack holds for each open element, for its end to undo its start:
-#: a block has a tuple (outer tag, outer container, outer figure, the landmark it opened or None),
-#: a link its [href, text parts], a bold element _BOLD, any other None. (A plain tuple: a
-#: NamedTuple is built by Python code, and this runs for every block element.)
-_BOLD = "bold"
+    builder.flush()
+    return Document(builder.blocks, builder.images, builder.anchors, title_tag, base_href)
 
 
 class _Linearizer:
-    """The single pass over a page: start and end of each element, and the text between them.
-
-    It is an lxml parser target (``start``, ``end``, ``data``, ``close``), so that a page is read
-    while it is parsed; ``feed_tree`` gives it the same calls for an existing tree.
+    """The single pass over a pruned tree: each element, its text, its children and their tails.
 
     This is the hot path of extraction, run for every element and text of every page: the
     context of the current position (innermost block, container, figure, chrome) is kept as
-    plain attributes, updated when a block opens or closes, rather than looked up per block.
-
-    Elements a reader never sees (``_SKIPPED_TAGS``, hidden ones) are skipped with their content,
-    except the root; their tail is not, and joins the text before them, as after ``prune``.
+    plain attributes, set when a block opens and restored when it closes (from locals of the
+    call that walks it), rather than looked up per block. ``prune`` has removed what a reader
+    never sees, so nothing here is skipped but comments (not in a tree of ``parse_html``).
+    Attributes are read with ``element.get`` (``element.attrib`` builds a proxy object).
     """
 
-    def __init__(self, split_line: LineSplitter, *, capture_head: bool = False) -> None:
+    def __init__(self, split_line: LineSplitter) -> None:
         self.split_line = split_line
         self.blocks: list[Block] = []
         self.images: list[RawImage] = []
         self.anchors: list[tuple[str, str]] = []
-        # Text met since the last element boundary: adjacent pieces are one text, as in a tree.
-        self.pending: list[str] = []
         # The line being built and the lines of the block being built.
         self.parts: list[str] = []
         self.line_bold = True
@@ -323,9 +295,6 @@ class _Linearizer:
         self.link_chars = 0
         self.breaks = 0
         # Context of the walk.
-        self.stack: list = []  # per open element: see _BOLD
-        self.skipped = 0  # depth inside a skipped element
-        self.done = False  # the root element is closed
         self.bold_depth = 0
         self.heading_level = 0
         self.tag = "body"  # the innermost block element
@@ -335,160 +304,74 @@ class _Linearizer:
         self.chrome = ""  # in_chrome() of the current landmarks
         self.open_links: list[list] = []  # [href, text parts]
         self.sequence = 0  # the number of the last block element opened
-        # <title> and <base> of the first <head> under the root, when reading parser events.
-        self.capture_head = capture_head
-        self.in_head = self.head_seen = self.title_seen = self.base_seen = False
-        self.title_parts: list[str] | None = None  # the text of <title>, while in it
-        self.title_tag: str | None = None
-        self.base_href: str | None = None
 
-    def document(self) -> Document:
-        return Document(self.blocks, self.images, self.anchors, self.title_tag, self.base_href)
+    # --- the walk ------------------------------------------------------------------------------
 
-    # --- the parser-target interface -----------------------------------------------------
-
-    def start(self, tag: str, attrib) -> bool:
-        """An element opens; False when it is skipped (its content is not to be read)."""
-        if self.skipped or self.done:
-            return self.start_skipped(tag, attrib)
-        if not attrib:
-            # lxml gives elements without attributes an empty mapping whose get() is Python code.
-            attrib = _NO_ATTRIBUTES
-        if self.stack and (
-            tag in _SKIPPED_TAGS
-            or (not _HIDING_ATTRIBUTES.isdisjoint(attrib) and _is_hidden(attrib))
-        ):
-            return self.start_skipped(tag, attrib)
-        if self.pending:
-            self.add_pending()
+    def walk(self, element: etree._Element, tag: str) -> None:
+        """``element`` and its content, not its tail."""
         if tag in _BLOCK_TAGS:
-            if self.lines or self.line_has_text:
-                self.flush()
-            self.sequence += 1
-            landmark = _landmark_of(attrib, tag)
-            self.stack.append((self.tag, self.container, self.figure, landmark))
-            self.tag, self.container = tag, self.sequence
-            if tag in _HEADING_LEVELS:
-                self.heading_level = _HEADING_LEVELS[tag]
-            elif tag == "figure":
-                self.figure = self.sequence
-            if landmark:
-                self.landmarks.append(landmark)
-                self.chrome = self.in_chrome()
+            self.walk_block(element, tag)
         elif tag == "a":
-            href = attrib.get("href")
-            link = [href.strip(), []] if href is not None else None
-            if link:
-                self.open_links.append(link)
-            self.stack.append(link)
+            href = element.get("href")
+            if href is None:
+                self.walk_content(element)
+                return
+            link = [href.strip(), []]
+            self.open_links.append(link)
+            self.walk_content(element)
+            self.close_link(link)
         elif tag in _BOLD_TAGS:
             self.bold_depth += 1
-            self.stack.append(_BOLD)
+            self.walk_content(element)
+            self.bold_depth -= 1
         else:
             if tag == "br":
                 self.line_break()
             elif tag == "img":
-                self.add_image(attrib)
-            self.stack.append(None)
-        return True
+                self.add_image(element)
+            self.walk_content(element)
 
-    def end(self, tag: str) -> None:
-        if self.skipped or self.done:
-            self.end_skipped()
-            return
-        if self.pending:
-            self.add_pending()
-        opened = self.stack.pop()
-        if not self.stack:
-            # The root is closed. libxml2 reports text after </html> in a new implied <html>,
-            # which its own tree leaves out: so does the linearizer.
-            self.done = True
-        if opened is None:
-            return
-        if opened.__class__ is tuple:  # a block
-            if self.lines or self.line_has_text:
-                self.flush()
-            else:
-                self.breaks = 0
-            if self.tag in _HEADING_LEVELS:
-                self.heading_level = 0
-            self.tag, self.container, self.figure, landmark = opened
-            if landmark:
-                self.landmarks.pop()
-                self.chrome = self.in_chrome()
-        elif opened is _BOLD:
-            self.bold_depth -= 1
+    def walk_content(self, element: etree._Element) -> None:
+        """The text of ``element``, then each child and its tail."""
+        text = element.text
+        if text:
+            self.add_text(text)
+        for child in element:
+            tag = child.tag
+            if tag.__class__ is str:  # comments and processing instructions: skipped, tail too
+                self.walk(child, tag)
+                text = child.tail
+                if text:
+                    self.add_text(text)
+
+    def walk_block(self, element: etree._Element, tag: str) -> None:
+        if self.lines or self.line_has_text:
+            self.flush()
+        self.sequence += 1
+        outer_tag, outer_container, outer_figure = self.tag, self.container, self.figure
+        self.tag, self.container = tag, self.sequence
+        level = _HEADING_LEVELS.get(tag, 0)
+        if level:
+            self.heading_level = level
+        elif tag == "figure":
+            self.figure = self.sequence
+        landmark = _landmark_of(element, tag)
+        if landmark:
+            self.landmarks.append(landmark)
+            self.chrome = self.in_chrome()
+        self.walk_content(element)
+        if self.lines or self.line_has_text:
+            self.flush()
         else:
-            self.close_link(opened)
-
-    def data(self, text: str) -> None:
-        if not (self.skipped or self.done):
-            self.pending.append(text)
-        elif self.title_parts is not None:
-            self.title_parts.append(text)
-
-    def close(self) -> None:
-        if self.pending:
-            self.add_pending()
-        self.flush()
-
-    # --- an existing tree ----------------------------------------------------------------
-
-    def feed_tree(self, element: etree._Element, tag: str) -> None:
-        """The calls a parser would make for ``element`` and its content (not its tail)."""
-        if self.start(tag, element.attrib):
-            text = element.text
-            if text:
-                self.data(text)
-            for child in element:
-                child_tag = child.tag
-                if child_tag.__class__ is str:  # comments, processing instructions: skipped
-                    self.feed_tree(child, child_tag)
-                    tail = child.tail
-                    if tail:
-                        self.data(tail)
-        self.end(tag)
-
-    # --- skipped elements, and the <head> of a page read from parser events ---------------
-
-    def start_skipped(self, tag: str, attrib) -> bool:
-        if self.done:
-            return False
-        self.skipped += 1
-        if self.skipped == 1:
-            if tag == "head" and self.capture_head and len(self.stack) == 1 and not self.head_seen:
-                self.head_seen = self.in_head = True
-        elif self.skipped == 2 and self.in_head:
-            # A child of the page's first <head>: the first <title> and <base> are read.
-            if tag == "title" and not self.title_seen:
-                self.title_seen = True
-                self.title_parts = []
-            elif tag == "base" and not self.base_seen:
-                self.base_seen = True
-                self.base_href = attrib.get("href")
-        return False
-
-    def end_skipped(self) -> None:
-        if self.done:
-            return
-        if self.skipped == 2 and self.title_parts is not None:  # the end of <title>
-            self.title_tag = clean_line("".join(self.title_parts)) or None
-            self.title_parts = None
-        self.skipped -= 1
-        if not self.skipped:
-            self.in_head = False
+            self.breaks = 0
+        if level:  # the end of a heading ends heading text, even inside an outer heading
+            self.heading_level = 0
+        self.tag, self.container, self.figure = outer_tag, outer_container, outer_figure
+        if landmark:
+            self.landmarks.pop()
+            self.chrome = self.in_chrome()
 
     # --- blocks, lines and links ------------------------------------------------------------
-
-    def add_pending(self) -> None:
-        pending = self.pending
-        text = pending[0] if len(pending) == 1 else "".join(pending)
-        pending.clear()
-        if text.isspace():  # mostly the indentation between elements
-            if self.line_has_text:
-                self.parts.append(" ")
-        elif text:
-            self.add_text(text)
 
     def close_link(self, link: list) -> None:
         self.open_links.pop()
