@@ -114,7 +114,9 @@ def initiative_rows(page_url: str, page: ParsedPage) -> Iterator[dict]:
     published = page.article.published_date if page.article else None
     for item in page.initiatives:
         first = item.departments[0] if item.departments else None
-        department = geo.department(first) if first else None
+        # A town in parentheses places the item on the map, though it names no department code.
+        located_in = first or item.place_department
+        department = geo.department(located_in) if located_in else None
         yield {
             "id": f"{page_url}#{item.position}", "article_url": page_url,
             "position": item.position, "name": item.name, "heading_raw": item.heading_raw,

@@ -212,7 +212,8 @@ INITIATIVES = Table(
              "(\"45\", \"2A\", \"974\"); a JSON array in SQLite."),
         _col("department", "string", "First department code, for faceting.", facet=True,
              references="departments.code"),
-        _col("region", "string", "Region of the first department.", facet=True),
+        _col("region", "string", "Region of the first department (or of the town's "
+             "department, for an item that names a town).", facet=True),
         _col("place", "string", "Town given in parentheses instead of department codes.",
              example="Ivry"),
         _col("place_department", "string", "Department of that town, when its name is "
@@ -221,9 +222,9 @@ INITIATIVES = Table(
         _col("emails", "list<string>", "E-mail addresses in the item."),
         _col("phones", "list<string>", "Phone numbers in the item (E.164)."),
         _col("urls", "list<string>", "Web addresses in the item."),
-        _col("latitude", "number", "Latitude of the prefecture of the first department "
-             "(an approximate position, for maps).", unit="degrees"),
-        _col("longitude", "number", "Longitude of the prefecture of the first department.",
+        _col("latitude", "number", "Latitude of the prefecture of the first department, or of "
+             "the town's department (an approximate position, for maps).", unit="degrees"),
+        _col("longitude", "number", "Longitude of the prefecture of the same department.",
              unit="degrees"),
         _col("published_date", "date", "Publication date of the roundup page."),
         _col("extraction_method", "string", "selector, structural or fallback.", facet=True),

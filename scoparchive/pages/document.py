@@ -259,249 +259,240 @@ def read_document(root: etree._Element | None, split_line: LineSplitter) -> Docu
         if base is not None:
             base_href = base.get("href")
     prune(root)
-    builder = _Linearizer(split_line)
-    tag = root.tag
-    if tag.__class__ is str:  # comments and processing instructions are skipped, tail too
-        builder.walk(root, tag)
-        if root.tail:  # the text after an element chosen by a selector
-            builder.add_text(root.tail)
-    builder.flush()
-    return Document(builder.blocks, builder.images, builder.anchors, title_tag, base_href)
+    blocks, images, anchors = _linearize(root, split_line)
+    return Document(blocks, images, anchors, title_tag, base_href)
 
 
-class _Linearizer:
-    """The single pass over a pruned tree: each element, its text, its children and their tails.
+def _linearize(
+    root: etree._Element, split_line: LineSplitter
+) -> tuple[list[Block], list[RawImage], list[tuple[str, str]]]:
+    """The single pass over a pruned tree: the blocks, images and anchors of ``root``.
 
-    This is the hot path of extraction, run for every element and text of every page: the
-    context of the current position (innermost block, container, figure, chrome) is kept as
-    plain attributes, set when a block opens and restored when it closes (from locals of the
-    call that walks it), rather than looked up per block. ``prune`` has removed what a reader
-    never sees, so nothing here is skipped but comments (not in a tree of ``parse_html``).
-    Attributes are read with ``element.get`` (``element.attrib`` builds a proxy object).
+    This is the hot path of extraction, run for every element and text of every page, so it is
+    one loop over ``etree.iterwalk`` (lxml walks the tree in C and hands over each element's
+    start and end) with its state in local variables: a method call and an attribute access
+    per element and per text cost more than the reading itself. The context of the current
+    position (innermost block, container, figure, chrome) is set when a block opens and
+    restored when it closes, rather than looked up per block.
+
+    ``prune`` has removed what a reader never sees, so nothing is skipped here but comments and
+    processing instructions, with their tails (a tree of ``parse_html`` has none). Each text
+    node is read whole, at an element's start (its text) or end (its tail, the root's too: the
+    text after an element chosen by a selector). Attributes are read with ``element.get``
+    (``element.attrib`` builds a proxy object).
     """
+    blocks: list[Block] = []
+    images: list[RawImage] = []
+    anchors: list[tuple[str, str]] = []  # every <a href>: (href, text)
+    # The line being built: its texts, whether all of them are bold, whether one is not blank.
+    parts: list[str] = []
+    line_bold = True
+    line_has_text = False
+    # The block being built: its lines, their boldness, its links and their length.
+    lines: list[str] = []
+    line_bolds: list[bool] = []
+    links: list[tuple[str, str]] = []
+    link_chars = 0
+    breaks = 0  # <br> met in a row (two end the block)
+    # Context of the walk.
+    bold_depth = heading_level = 0
+    block_tag = "body"  # the innermost block element
+    container = 0  # its number (block elements are numbered from 1 in page order)
+    figure = 0  # the number of the innermost <figure>
+    sequence = 0  # the number of the last block element opened
+    landmarks: list[str] = []
+    chrome = ""  # _chrome_of(landmarks)
+    open_links: list[list] = []  # [href, text parts] of each open <a href>
+    # What the end of an element undoes: per open block, the context around it and the landmark
+    # it opened (or None); per open <a>, its entry of open_links (None without href).
+    outer_blocks: list[tuple[str, int, int, str | None]] = []
+    outer_links: list[list | None] = []
 
-    def __init__(self, split_line: LineSplitter) -> None:
-        self.split_line = split_line
-        self.blocks: list[Block] = []
-        self.images: list[RawImage] = []
-        self.anchors: list[tuple[str, str]] = []
-        # The line being built and the lines of the block being built.
-        self.parts: list[str] = []
-        self.line_bold = True
-        self.line_has_text = False
-        self.lines: list[str] = []
-        self.line_bolds: list[bool] = []
-        self.links: list[tuple[str, str]] = []
-        self.link_chars = 0
-        self.breaks = 0
-        # Context of the walk.
-        self.bold_depth = 0
-        self.heading_level = 0
-        self.tag = "body"  # the innermost block element
-        self.container = 0  # its number (block elements are numbered from 1 in page order)
-        self.figure = 0  # the number of the innermost <figure>
-        self.landmarks: list[str] = []
-        self.chrome = ""  # in_chrome() of the current landmarks
-        self.open_links: list[list] = []  # [href, text parts]
-        self.sequence = 0  # the number of the last block element opened
-
-    # --- the walk ------------------------------------------------------------------------------
-
-    def walk(self, element: etree._Element, tag: str) -> None:
-        """``element`` and its content, not its tail."""
-        if tag in _BLOCK_TAGS:
-            self.walk_block(element, tag)
-        elif tag == "a":
-            href = element.get("href")
-            if href is None:
-                self.walk_content(element)
-                return
-            link = [href.strip(), []]
-            self.open_links.append(link)
-            self.walk_content(element)
-            self.close_link(link)
-        elif tag in _BOLD_TAGS:
-            self.bold_depth += 1
-            self.walk_content(element)
-            self.bold_depth -= 1
-        else:
-            if tag == "br":
-                self.line_break()
-            elif tag == "img":
-                self.add_image(element)
-            self.walk_content(element)
-
-    def walk_content(self, element: etree._Element) -> None:
-        """The text of ``element``, then each child and its tail."""
-        text = element.text
-        if text:
-            self.add_text(text)
-        for child in element:
-            tag = child.tag
-            if tag.__class__ is str:  # comments and processing instructions: skipped, tail too
-                self.walk(child, tag)
-                text = child.tail
-                if text:
-                    self.add_text(text)
-
-    def walk_block(self, element: etree._Element, tag: str) -> None:
-        if self.lines or self.line_has_text:
-            self.flush()
-        self.sequence += 1
-        outer_tag, outer_container, outer_figure = self.tag, self.container, self.figure
-        self.tag, self.container = tag, self.sequence
-        level = _HEADING_LEVELS.get(tag, 0)
-        if level:
-            self.heading_level = level
-        elif tag == "figure":
-            self.figure = self.sequence
-        landmark = _landmark_of(element, tag)
-        if landmark:
-            self.landmarks.append(landmark)
-            self.chrome = self.in_chrome()
-        self.walk_content(element)
-        if self.lines or self.line_has_text:
-            self.flush()
-        else:
-            self.breaks = 0
-        if level:  # the end of a heading ends heading text, even inside an outer heading
-            self.heading_level = 0
-        self.tag, self.container, self.figure = outer_tag, outer_container, outer_figure
-        if landmark:
-            self.landmarks.pop()
-            self.chrome = self.in_chrome()
-
-    # --- blocks, lines and links ------------------------------------------------------------
-
-    def close_link(self, link: list) -> None:
-        self.open_links.pop()
-        text = clean_line("".join(link[1]))
-        self.anchors.append((link[0], text))
-        if text:
-            self.links.append((link[0], text))
-
-    def add_text(self, text: str) -> None:
-        if text.isspace():
-            if self.line_has_text:
-                self.parts.append(" ")
-            return
-        self.breaks = 0
-        self.parts.append(text)
-        self.line_has_text = True
-        if not (self.bold_depth or self.heading_level):
-            self.line_bold = False
-        if self.open_links:
-            self.open_links[-1][1].append(text)
-            self.link_chars += len(text.strip())
-
-    def line_break(self) -> None:
-        self.breaks += 1
-        if self.breaks >= 2:
-            self.flush()
-        else:
-            self.end_line()
-
-    def end_line(self) -> None:
-        if self.line_has_text:
-            line = clean_line("".join(self.parts))
+    def end_line() -> None:
+        nonlocal parts, line_bold, line_has_text
+        if line_has_text:
+            line = clean_line("".join(parts))
             if line:
-                self.lines.append(line)
-                self.line_bolds.append(self.line_bold)
-        self.parts = []
-        self.line_bold = True
-        self.line_has_text = False
+                lines.append(line)
+                line_bolds.append(line_bold)
+        parts = []
+        line_bold = True
+        line_has_text = False
 
-    def flush(self) -> None:
-        if self.line_has_text:
-            self.end_line()
-        self.breaks = 0
-        lines = self.lines
+    def flush() -> None:
+        """The block being built, if any, to ``blocks``."""
+        nonlocal breaks, lines, line_bolds, links, link_chars
+        if line_has_text:
+            end_line()
+        breaks = 0
         if not lines:
             return
         # A link spanning blocks (a card wrapped in <a>) belongs to each block it covers.
-        for open_link in self.open_links:
+        for open_link in open_links:
             text = clean_line("".join(open_link[1])) if open_link[1] else ""
             if text:
-                self.links.append((open_link[0], text))
+                links.append((open_link[0], text))
                 open_link[1] = []
         if len(lines) == 1:  # most blocks: nothing to split
-            self.append_block(lines, self.line_bolds[0], self.links, self.link_chars)
+            split = ((lines, line_bolds[0], links, link_chars),)
         else:
-            self.emit(lines, self.line_bolds, self.links, self.link_chars)
-        self.lines, self.line_bolds, self.links, self.link_chars = [], [], [], 0
+            split = _split_block(lines, line_bolds, links, link_chars, split_line)
+        for block_lines, bold, block_links, block_link_chars in split:
+            blocks.append(
+                Block(
+                    len(blocks),  # index
+                    "\n".join(block_lines) if len(block_lines) > 1 else block_lines[0],  # text
+                    block_lines,
+                    block_tag,
+                    heading_level,
+                    bold or heading_level > 0,  # bold
+                    block_links,
+                    block_link_chars,
+                    chrome,
+                    figure,
+                    container,
+                )
+            )
+        lines, line_bolds, links, link_chars = [], [], [], 0
 
-    def emit(self, lines: list[str], bolds: list[bool], links: list, link_chars: int) -> None:
-        """One block, or several when some lines stand alone (a bold heading, a date line)."""
-        split_line = self.split_line
-        alone = [split_line(line, bold) for line, bold in zip(lines, bolds, strict=True)]
-        if not any(alone):
-            self.append_block(lines, all(bolds), links, link_chars)
-            return
-        group: list[int] = []
-        for position, stands_alone in enumerate(alone):
-            if stands_alone:
-                self.emit_part(lines, bolds, links, group)
-                self.emit_part(lines, bolds, links, [position])
-                group = []
-            else:
-                group.append(position)
-        self.emit_part(lines, bolds, links, group)
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag
+        if tag.__class__ is not str:  # a comment or processing instruction: skipped, tail too
+            continue
+        if event == "start":
+            if tag in _BLOCK_TAGS:
+                if lines or line_has_text:
+                    flush()
+                sequence += 1
+                role = element.get("role")
+                landmark = (role and _LANDMARK_ROLES.get(role.strip().lower())) or (
+                    _LANDMARK_TAGS.get(tag)
+                )
+                outer_blocks.append((block_tag, container, figure, landmark))
+                block_tag, container = tag, sequence
+                if tag in _HEADING_LEVELS:
+                    heading_level = _HEADING_LEVELS[tag]
+                elif tag == "figure":
+                    figure = sequence
+                if landmark:
+                    landmarks.append(landmark)
+                    chrome = _chrome_of(landmarks)
+            elif tag == "a":
+                href = element.get("href")
+                link = [href.strip(), []] if href is not None else None
+                if link is not None:
+                    open_links.append(link)
+                outer_links.append(link)
+            elif tag in _BOLD_TAGS:
+                bold_depth += 1
+            elif tag == "br":
+                breaks += 1
+                if breaks >= 2:
+                    flush()
+                else:
+                    end_line()
+            elif tag == "img":
+                image = _image(element, len(blocks), chrome, figure)
+                if image is not None:
+                    images.append(image)
+            text = element.text
+        else:
+            if tag in _BLOCK_TAGS:
+                if lines or line_has_text:
+                    flush()
+                else:
+                    breaks = 0
+                if tag in _HEADING_LEVELS:  # ends heading text, even inside an outer heading
+                    heading_level = 0
+                block_tag, container, figure, landmark = outer_blocks.pop()
+                if landmark:
+                    landmarks.pop()
+                    chrome = _chrome_of(landmarks)
+            elif tag == "a":
+                link = outer_links.pop()
+                if link is not None:
+                    open_links.pop()
+                    link_text = clean_line("".join(link[1]))
+                    anchors.append((link[0], link_text))
+                    if link_text:
+                        links.append((link[0], link_text))
+            elif tag in _BOLD_TAGS:
+                bold_depth -= 1
+            text = element.tail
+        if not text:
+            continue
+        if text.isspace():  # mostly the indentation between elements
+            if line_has_text:
+                parts.append(" ")
+            continue
+        breaks = 0
+        parts.append(text)
+        line_has_text = True
+        if not (bold_depth or heading_level):
+            line_bold = False
+        if open_links:
+            # Whitespace inside a link is not link text; its length is counted per text node.
+            open_links[-1][1].append(text)
+            link_chars += len(text.strip())
+    flush()
+    return blocks, images, anchors
 
-    def emit_part(
-        self, lines: list[str], bolds: list[bool], links: list, chosen: list[int]
-    ) -> None:
+
+def _split_block(
+    lines: list[str], bolds: list[bool], links: list, link_chars: int, split_line: LineSplitter
+) -> list[tuple[list[str], bool, list, int]]:
+    """One block, or several when some lines stand alone (a bold heading, a date line):
+    (lines, bold, links, link length) of each."""
+    alone = [split_line(line, bold) for line, bold in zip(lines, bolds, strict=True)]
+    if not any(alone):
+        return [(lines, all(bolds), links, link_chars)]
+    split: list[tuple[list[str], bool, list, int]] = []
+
+    def add(chosen: list[int]) -> None:
         if not chosen:
             return
         part_lines = [lines[position] for position in chosen]
         text = "\n".join(part_lines)
         part_links = [link for link in links if link[1] in text]
-        link_chars = sum(len(link[1]) for link in part_links)
-        self.append_block(part_lines, all(bolds[position] for position in chosen), part_links,
-                          link_chars)  # fmt: skip
+        split.append((part_lines, all(bolds[position] for position in chosen), part_links,
+                      sum(len(link[1]) for link in part_links)))  # fmt: skip
 
-    def append_block(self, lines: list[str], bold: bool, links: list, link_chars: int) -> None:
-        level = self.heading_level
-        self.blocks.append(
-            Block(
-                len(self.blocks),  # index
-                "\n".join(lines) if len(lines) > 1 else lines[0],  # text
-                lines,
-                self.tag,
-                level,
-                bold or level > 0,  # bold
-                links,
-                link_chars,
-                self.chrome,
-                self.figure,
-                self.container,
-            )
-        )
+    group: list[int] = []
+    for position, stands_alone in enumerate(alone):
+        if stands_alone:
+            add(group)
+            add([position])
+            group = []
+        else:
+            group.append(position)
+    add(group)
+    return split
 
-    def in_chrome(self) -> str:
-        """Navigation and sidebars always; a header or footer unless inside main/article."""
-        in_main = False
-        for landmark in self.landmarks:
-            if landmark in _MAIN_LANDMARKS:
-                in_main = True
-            elif landmark in ("nav", "aside") or not in_main:
-                return landmark
-        return ""
 
-    def add_image(self, attrib) -> None:
-        src = (attrib.get("src") or attrib.get("data-src") or attrib.get("data-lazy-src")
-               or "").strip()  # fmt: skip
-        if not src or src.startswith("data:") or _is_tiny(attrib):
-            return
-        self.images.append(
-            RawImage(
-                src=src,
-                alt=clean_line(attrib.get("alt") or ""),
-                title=clean_line(attrib.get("title") or ""),
-                position=len(self.blocks),
-                chrome=self.chrome,
-                figure=self.figure,
-            )
-        )
+def _chrome_of(landmarks: list[str]) -> str:
+    """Navigation and sidebars always; a header or footer unless inside main/article."""
+    in_main = False
+    for landmark in landmarks:
+        if landmark in _MAIN_LANDMARKS:
+            in_main = True
+        elif landmark in ("nav", "aside") or not in_main:
+            return landmark
+    return ""
+
+
+def _image(element: etree._Element, position: int, chrome: str, figure: int) -> RawImage | None:
+    src = (element.get("src") or element.get("data-src") or element.get("data-lazy-src")
+           or "").strip()  # fmt: skip
+    if not src or src.startswith("data:") or _is_tiny(element):
+        return None
+    return RawImage(
+        src=src,
+        alt=clean_line(element.get("alt") or ""),
+        title=clean_line(element.get("title") or ""),
+        position=position,
+        chrome=chrome,
+        figure=figure,
+    )
 
 
 _HIDDEN = etree.XPath("//*[@hidden or @aria-hidden='true' or @style]")
@@ -528,15 +519,6 @@ def _drop(element: etree._Element) -> None:
         else:
             parent.text = (parent.text or "").replace("\f", " ") + tail
     parent.remove(element)
-
-
-def _landmark_of(attrib, tag: str) -> str | None:
-    role = attrib.get("role")
-    if role:
-        landmark = _LANDMARK_ROLES.get(role.strip().lower())
-        if landmark:
-            return landmark
-    return _LANDMARK_TAGS.get(tag)
 
 
 def _is_hidden(attributes) -> bool:
