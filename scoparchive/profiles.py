@@ -32,6 +32,11 @@ class SiteProfile:
     contact_url: str = "https://github.com/scoparchive/scoparchive"
     licence: str = "Etalab Open Licence 2.0 for the extracted data; page content © its authors"
 
+    @property
+    def canonical_host(self) -> str:
+        """The host of the site's own URLs: every host of the site is rewritten to it."""
+        return (urlsplit(self.base_url).hostname or "").lower()
+
     def with_base_url(self, base_url: str) -> SiteProfile:
         """The same site served elsewhere (a mirror, the local replica)."""
         base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -58,7 +63,31 @@ LES_SCOP_IDF = SiteProfile(
     hosts=("les-scop-idf.coop", "www.les-scop-idf.coop"),
 )
 
-PROFILES: dict[str, SiteProfile] = {LES_SCOP_IDF.name: LES_SCOP_IDF}
+# The sister sites of the network run the same CMS. Their profiles are the starting point of a
+# crawl of them; their pages have not been checked against the page objects yet.
+LES_SCOP_OUEST = SiteProfile(
+    name="les-scop-ouest",
+    base_url="https://les-scop-ouest.coop/",
+    title="Union régionale des Scop et Scic de l'Ouest",
+    hosts=("les-scop-ouest.coop", "www.les-scop-ouest.coop"),
+)
+SCOP_OCCITANIE = SiteProfile(
+    name="scopoccitanie",
+    base_url="https://www.scopoccitanie.coop/",
+    title="Union régionale des Scop et Scic d'Occitanie",
+    hosts=("scopoccitanie.coop", "www.scopoccitanie.coop"),
+)
+LES_CAE = SiteProfile(
+    name="les-cae",
+    base_url="https://www.les-cae.coop/",
+    title="Fédération des Coopératives d'Activité et d'Emploi",
+    hosts=("les-cae.coop", "www.les-cae.coop"),
+    header_lines=("Bienvenue sur le site de votre Fédération",),
+)
+
+PROFILES: dict[str, SiteProfile] = {
+    profile.name: profile for profile in (LES_SCOP_IDF, LES_SCOP_OUEST, SCOP_OCCITANIE, LES_CAE)
+}
 DEFAULT_PROFILE = LES_SCOP_IDF
 
 

@@ -25,8 +25,8 @@ def canonical_url(url: str, profile: SiteProfile, base: str | None = None) -> st
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     host = parts.hostname.lower()
-    if host in profile.hosts and host.startswith("www."):
-        host = host.removeprefix("www.")
+    if host in profile.hosts:
+        host = profile.canonical_host
     netloc = host if port in (None, _DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
     query = urlencode(
         [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)

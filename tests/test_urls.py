@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoparchive.profiles import DEFAULT_PROFILE, profile_for_url
+from scoparchive.profiles import DEFAULT_PROFILE, PROFILES, profile_for_url
 from scoparchive.urls import canonical_url, in_scope, is_internal
 
 SITE = DEFAULT_PROFILE
@@ -86,3 +86,16 @@ def test_any_string_gives_a_url_or_none(text):
     assert result is None or result.startswith(("http://", "https://"))
     if result is not None:
         assert canonical_url(result, SITE) == result, "canonical URLs are fixed points"
+
+
+def test_a_site_whose_own_urls_use_www_keeps_www():
+    occitanie = PROFILES["scopoccitanie"]
+    assert canonical_url("https://scopoccitanie.coop/a", occitanie) == \
+        "https://www.scopoccitanie.coop/a"
+    assert profile_for_url("https://scopoccitanie.coop/a") is occitanie
+
+
+def test_sister_sites_have_profiles_of_their_own():
+    assert profile_for_url("https://www.les-cae.coop/").header_lines == (
+        "Bienvenue sur le site de votre Fédération",)
+    assert not in_scope("https://les-scop-ouest.coop/x", SITE)

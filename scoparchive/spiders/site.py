@@ -20,7 +20,7 @@ from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from scoparchive.pages import parse_page
-from scoparchive.profiles import PROFILES
+from scoparchive.profiles import PROFILES, profile_for_url
 from scoparchive.urls import canonical_url, in_scope
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
@@ -44,9 +44,14 @@ class SiteSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        profile = PROFILES[spider._profile_name or crawler.settings.get("SITE_PROFILE")]
         site_url = spider._site_url or crawler.settings.get("SITE_URL")
-        spider.profile = profile.with_base_url(site_url) if site_url else profile
+        if spider._profile_name:
+            profile = PROFILES[spider._profile_name]
+            spider.profile = profile.with_base_url(site_url) if site_url else profile
+        elif site_url:
+            spider.profile = profile_for_url(site_url)
+        else:
+            spider.profile = PROFILES[crawler.settings.get("SITE_PROFILE")]
         crawler.signals.connect(spider._start_pages_if_stalled, signal=signals.spider_idle)
         return spider
 
