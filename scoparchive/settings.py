@@ -53,6 +53,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scoparchive.middlewares.BackoffRetryMiddleware": 550,
     "scoparchive.middlewares.RecrawlMiddleware": 940,
+    "scoparchive.middlewares.HostConcurrencyMiddleware": 945,
     # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600), so that the archive keeps
     # every response as received: still compressed, redirects and errors included.
     "scoparchive.middlewares.ArchiveMiddleware": 950,

@@ -374,3 +374,17 @@ def test_robots_crawl_delay_slows_the_crawl_down(tmp_path):
         times = sorted(entry.time for entry in replica.request_log[2:])
         gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
         assert gaps and min(gaps) >= 0.35, f"{min(gaps):.3f} s between requests"
+
+
+def test_at_most_two_requests_at_once(tmp_path):
+    slow = 0.3
+    with ReplicaServer(port=0) as replica:
+        replica.add_fault("/*", status=None, times=None, delay=slow)
+        crawl(replica.url, tmp_path / "archive", "--delay", "0", "--max-pages", "12")
+        arrivals = sorted(entry.time for entry in replica.request_log)
+    # Every answer takes `slow` seconds: three arrivals within that span would mean three
+    # requests in flight at once.
+    in_flight = max(sum(1 for t in arrivals if start <= t < start + slow * 0.9)
+                    for start in arrivals)
+    assert len(arrivals) >= 10
+    assert in_flight == 2, f"{in_flight} requests at once"
