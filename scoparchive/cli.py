@@ -45,12 +45,15 @@ def main():
               help="Seconds between requests [default: 1 for a real site, 0 on 127.0.0.1].")
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,
               help="Stop after this many responses.")
+@click.option("--contact", default=None, metavar="URL_OR_EMAIL",
+              help="Who runs the crawl: named in the User-Agent and in the WARC warcinfo "
+              "[default: the project's URL].")
 @click.option("--resume", is_flag=True,
               help="Finish the archive's interrupted crawl instead of starting a new one.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (as `scrapy crawl -s`), e.g. RETRY_TIMES=5.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(site_url, archive_dir, delay, max_pages, resume, overrides, verbose):
+def crawl(site_url, archive_dir, delay, max_pages, contact, resume, overrides, verbose):
     """Crawl a site into a WARC archive; a rerun fetches only what changed."""
     settings = {}
     for override in overrides:
@@ -58,7 +61,8 @@ def crawl(site_url, archive_dir, delay, max_pages, resume, overrides, verbose):
         if not equals or not name:
             raise UserError(f"--set takes NAME=VALUE, not {override!r}")
         settings[name.strip()] = value
-    result = _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbose)
+    result = _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbose,
+                        contact)
     _print_crawl_report(result)
 
 
@@ -133,7 +137,7 @@ def demo(port, replica_port, no_serve):
 
 # --- the work behind the commands --------------------------------------------------------------
 
-def _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbose):
+def _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbose, contact=None):
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from scoparchive.crawl import CrawlError, crawl
@@ -152,7 +156,7 @@ def _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbos
         try:
             return crawl(archive_dir, site_url=site_url, delay=delay, max_pages=max_pages,
                          resume=resume, log_level="INFO" if verbose else "NONE",
-                         on_response=on_response, settings=settings)
+                         on_response=on_response, settings=settings, contact=contact)
         except CrawlError as error:
             raise UserError(str(error)) from error
 

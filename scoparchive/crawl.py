@@ -17,6 +17,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from scoparchive import __version__
 from scoparchive.archive import ArchiveReader
 from scoparchive.middlewares import new_run_id
 from scoparchive.profiles import DEFAULT_PROFILE
@@ -61,7 +62,8 @@ def default_delay(site_url: str) -> float:
 
 def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
                    max_pages: int | None, run_id: str, log_level: str,
-                   resume: bool = False, overrides: dict | None = None) -> Settings:
+                   resume: bool = False, overrides: dict | None = None,
+                   contact: str | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("scoparchive.settings", priority="project")
     settings.setdict({
@@ -76,6 +78,10 @@ def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
         "CRAWL_RESUME": resume,
         "ARCHIVE_LOCK_HELD": True,
     }, priority="cmdline")
+    if contact:
+        settings.set("USER_AGENT", settings.get("USER_AGENT_TEMPLATE").format(
+            version=__version__, contact=contact), priority="cmdline")
+        settings.set("ARCHIVE_OPERATOR", contact, priority="cmdline")
     settings.setdict(overrides or {}, priority="cmdline")
     return settings
 
@@ -90,6 +96,7 @@ def crawl(
     log_level: str = "WARNING",
     on_response: Callable[[str, int, int], None] | None = None,
     settings: dict | None = None,
+    contact: str | None = None,
 ) -> CrawlResult:
     archive_dir = Path(archive_dir)
     _check_site_url(site_url)
@@ -105,7 +112,7 @@ def crawl(
                 raise CrawlError(f"{archive_dir}: nothing to resume, the last crawl finished")
             site_url = resumed.site_url
         stats, seconds = _run_scrapy(archive_dir, site_url, delay, max_pages, resume,
-                                     log_level, on_response, settings)
+                                     log_level, on_response, settings, contact)
     finally:
         lock.release()
     if not stats.get("scoparchive/archived") and not _skipped(stats):
@@ -132,10 +139,10 @@ def crawl(
 
 
 def _run_scrapy(archive_dir, site_url, delay, max_pages, resume, log_level, on_response,
-                overrides):
+                overrides, contact):
     settings = crawl_settings(archive_dir, site_url=site_url, delay=delay, max_pages=max_pages,
                               run_id=new_run_id(), log_level=log_level, resume=resume,
-                              overrides=overrides)
+                              overrides=overrides, contact=contact)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(SiteSpider)
     if on_response is not None:

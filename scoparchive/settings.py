@@ -11,10 +11,8 @@ BOT_NAME = "scoparchive"
 SPIDER_MODULES = ["scoparchive.spiders"]
 NEWSPIDER_MODULE = "scoparchive.spiders"
 
-USER_AGENT = (
-    f"scoparchive/{__version__} (web archiving of the union's public site; "
-    f"+{DEFAULT_PROFILE.contact_url})"
-)
+USER_AGENT_TEMPLATE = "scoparchive/{version} (web archiving of the union's public site; +{contact})"
+USER_AGENT = USER_AGENT_TEMPLATE.format(version=__version__, contact=DEFAULT_PROFILE.contact_url)
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 1.0
 RANDOMIZE_DOWNLOAD_DELAY = False  # the delay is a floor, never shortened

@@ -173,13 +173,17 @@ def test_redirects_never_leave_the_scope(tmp_path):
 
 
 def test_politeness_delay_user_agent_and_concurrency(replica, tmp_path):
-    crawl(replica.url, tmp_path / "archive", "--delay", "0.25", "--max-pages", "12")
+    crawl(replica.url, tmp_path / "archive", "--delay", "0.25", "--max-pages", "12",
+          "--contact", "archives@example.org")
     log = replica.request_log
     times = sorted(entry.time for entry in log)
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert min(gaps) >= 0.2, f"requests {min(gaps):.3f} s apart with a 0.25 s delay"
     agent = log[0].headers["User-Agent"]
-    assert agent.startswith("scoparchive/") and "+http" in agent
+    assert agent.startswith("scoparchive/") and agent.endswith("+archives@example.org)")
+    with ArchiveReader(tmp_path / "archive").warc_files()[0].open("rb") as stream:
+        info = next(iter(ArchiveIterator(stream))).content_stream().read().decode()
+    assert "operator: archives@example.org" in info
     assert "br" not in log[-1].headers.get("Accept-Encoding", "")
 
 

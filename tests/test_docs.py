@@ -14,7 +14,8 @@ from scoparchive.schema import TABLES
 README = (REPO / "README.md").read_text(encoding="utf-8")
 MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8")
 
-USAGE_LINES = re.findall(r"^scoparchive (\w+) (.*)$", README, flags=re.MULTILINE)
+# A usage line and the indented lines that continue it.
+USAGE_LINES = re.findall(r"^scoparchive (\w+) (.*(?:\n {6,}\S.*)*)$", README, flags=re.MULTILINE)
 
 
 def help_text(command: str) -> str:

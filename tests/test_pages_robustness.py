@@ -1,20 +1,25 @@
 """parse_page never raises: random and malformed HTML, random bytes, random URLs.
 
-And the page's reading from parser events equals the reading of its tree, on random markup."""
+And the page's reading from its text (``read_html``, the hot path, which skips the search for
+hidden elements when no attribute can hide one) equals the reading of a tree given as such
+(``read_document``), on random markup; so does the reader's shortcut for links."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from scoparchive.items import PAGE_TYPES
 from scoparchive.pages import extract, parse_page
 from scoparchive.pages.document import decode, parse_html, read_document, read_html
 from scoparchive.pages.layout import site_text
 from scoparchive.profiles import DEFAULT_PROFILE
+from scoparchive.text.normalise import clean_line, collapse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pages" / "scopetscicsolidaires.divsoup.html"
 TAGS = ["p", "div", "br", "b", "strong", "a", "h1", "h3", "li", "ul", "table", "td", "tr", "img",
@@ -82,7 +87,7 @@ def test_parse_page_is_a_safety_net():
     assert parse_page("not a url", None).page_type == "unknown"  # type: ignore[arg-type]
 
 
-# --- the two readings of a page: parser events (the hot path) and an existing tree ----------
+# --- the two readings of a page: from its text (the hot path) and from an existing tree ------
 
 SOUP_TAGS = [*TAGS, "head", "title", "base", "html", "body", "style", "aside", "section", "svg",
              "template", "em", "h2", "blockquote"]  # fmt: skip
@@ -141,6 +146,8 @@ def test_reading_events_is_reading_the_tree(document):
         "<p>a<span hidden>b</span>c</p><p><a href='/x'>a <span hidden>b</span> c</a></p>",
         "<p hidden></p>\x0c<p>form feed after a hidden element</p>",
         "<p>\x01x\ud800</p>",
+        "<p STYLE='DISPLAY:NONE'>x</p>y<p Aria-Hidden='true'>z</p><p HIDDEN>w</p>v",
+        '<p sTyLe="visibility: hidden">x</p>shown',
         "<?xml version='1.0'?><p>x</p>",
         "",
         " ",
@@ -153,3 +160,74 @@ def test_reading_events_is_reading_the_tree_on_edge_cases(document):
 def test_reading_events_is_reading_the_tree_on_the_fixtures():
     for path in sorted(FIXTURE.parent.glob("*.html")):
         assert_same_reading(decode(path.read_bytes()))
+
+
+# --- the reader's shortcut for a link holding a text alone, against its general path ----------
+
+
+def _with_empty_children_in_links(text: str):
+    """The tree of ``text``, each ``<a>`` without children given an empty ``<span>``: nothing
+    to read in it, but the link no longer holds a text alone."""
+    root = parse_html(text)
+    if root is not None:
+        for link in root.iter("a"):
+            if not len(link):
+                link.append(etree.Element("span"))
+    return root
+
+
+def assert_link_shortcut_reads_the_same(text: str) -> None:
+    split_line = site_text(DEFAULT_PROFILE).stands_alone
+    shortcut = read_document(parse_html(text), split_line)
+    general = read_document(_with_empty_children_in_links(text), split_line)
+    assert shortcut.blocks == general.blocks
+    assert shortcut.images == general.images
+    assert shortcut.anchors == general.anchors
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attributed_soup())
+def test_a_link_with_a_text_alone_reads_as_any_link(document):
+    assert_link_shortcut_reads_the_same(document)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "<p>a <a href='/x'> b </a> c</p>",
+        "<p><a href='/x'> </a>x<a href=''>\u200b</a><a>no href</a></p>",
+        "<a href='/card'><div><b>Titre</b></div><p>a <a href=' /in '>lien\u00a0</a> b</p></a>",
+        "<h2><a href='/t'>Titre</a></h2><p><b><a href='/g'>gras</a></b> puis non</p>",
+        "<li><a href='/a'>A</a></li><li>\n  <a href='/b'>B</a>\n</li>",
+    ],
+)
+def test_a_link_with_a_text_alone_reads_as_any_link_on_edge_cases(document):
+    assert_link_shortcut_reads_the_same(document)
+
+
+def test_a_link_with_a_text_alone_reads_as_any_link_on_the_fixtures():
+    for path in sorted(FIXTURE.parent.glob("*.html")):
+        assert_link_shortcut_reads_the_same(decode(path.read_bytes()))
+
+
+# --- the text helpers' shortcuts against their definitions ---------------------------------
+
+_SPACES_AND_MARKS = (
+    "ab é\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2009\u200a\u2028\u202f\u3000\u200b\u00ad\ufeff"
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_SPACES_AND_MARKS) | st.characters(), max_size=12))
+@example("a  b")
+@example(" a\u00a0\u200b b ")
+@example("\tx y\n")
+def test_clean_line_and_collapse_shortcuts_keep_their_definitions(text):
+    invisible = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+    words = " ".join(text.split())
+    assert clean_line(text) == (
+        words if words.isprintable() else " ".join(invisible.sub("", words).split())
+    )
+    assert collapse(text) == (
+        words if text.isprintable() else " ".join(invisible.sub("", text).split())
+    )

@@ -78,8 +78,8 @@ def extract_body(
         elif block.tag == "figcaption" and block.figure:
             captions[block.figure] = line
         elif (
+            # (No teaser heading here: the content ends at the first one.)
             text.is_header_line(line)
-            or text.is_teaser_heading(line)
             or is_boilerplate_line(line)
             or parse_date_line(line) is not None
             or (is_share_line(block) and block.link_density > 0.5)

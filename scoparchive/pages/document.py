@@ -113,8 +113,9 @@ _UNPARSABLE_LITERALS = tuple(
     chr(code) for code in (*range(0x09), 0x0B, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)
 )  # _UNPARSABLE_CHARS but the surrogates
 #: A plain etree parser: lxml.html's element classes cost a Python lookup per element. It reads
-#: UTF-8 bytes (see ``_parsable``), whatever a ``<meta charset>`` in them says.
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, encoding="utf-8")
+#: UTF-8 bytes (see ``_parsable``), whatever a ``<meta charset>`` in them says; no table of ids.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, encoding="utf-8",
+                           collect_ids=False)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -200,14 +201,16 @@ def _declared_charset(body: bytes, content_type: str | None) -> str | None:
 
 def parse_html(text: str) -> etree._Element | None:
     """The page as an lxml tree, or None when there is nothing to parse."""
-    data = _parsable(text)
+    return _parse(_parsable(text))
+
+
+def _parse(data: bytes) -> etree._Element | None:
     if not data:
         return None
     try:
-        root = etree.fromstring(data, parser=_PARSER)
+        return etree.fromstring(data, parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
-    return root
 
 
 def _parsable(text: str) -> bytes:
@@ -230,18 +233,29 @@ def _parsable(text: str) -> bytes:
 
 
 def read_html(text: str, split_line: LineSplitter) -> Document:
-    """The blocks of a page's text: ``read_document(parse_html(text))``, the one reading.
+    """The blocks of a page's text: the reading of ``read_document(parse_html(text))``.
 
-    The C side does all it can before Python sees the page: libxml2 builds the tree (no Python
-    call per element, as a parser target would make, nor per text, which libxml2 may report in
-    several pieces), and ``prune`` drops scripts, styles and hidden elements with lxml's C
-    functions, so the walk meets only what a reader sees, each text whole.
+    The C side does all it can before Python sees the page: libxml2 builds the tree, and
+    ``prune`` drops scripts, styles and hidden elements with lxml's C functions, so that the one
+    Python loop (``_linearize``) meets only what a reader sees, each text whole. (This reading
+    once ran as the parser's target, a Python call per start, end and piece of text: slower
+    than a tree and one ``iterwalk`` loop.)
     """
-    return read_document(parse_html(text), split_line)
+    data = _parsable(text)
+    # Without "hidden" or "style" in the page, no element has an attribute that can hide it, and
+    # prune need not look for them: libxml2 lowers the names of HTML attributes as bytes.lower()
+    # does (ASCII letters only). The tests check this shortcut against read_document.
+    lowered = data.lower()
+    may_hide = b"hidden" in lowered or b"style" in lowered
+    return _read(_parse(data), split_line, may_hide=may_hide)
 
 
 def read_document(root: etree._Element | None, split_line: LineSplitter) -> Document:
     """The blocks of a tree (or of one element of it); the tree is pruned in place."""
+    return _read(root, split_line, may_hide=True)
+
+
+def _read(root: etree._Element | None, split_line: LineSplitter, *, may_hide: bool) -> Document:
     if root is None:
         return Document([], [], [], None, None)
     title_tag = base_href = None
@@ -253,7 +267,7 @@ def read_document(root: etree._Element | None, split_line: LineSplitter) -> Docu
         base = head.find("base")
         if base is not None:
             base_href = base.get("href")
-    prune(root)
+    prune(root, may_hide=may_hide)
     blocks, images, anchors = _linearize(root, split_line)
     return Document(blocks, images, anchors, title_tag, base_href)
 
@@ -305,11 +319,10 @@ def _linearize(
 
     def end_line() -> None:
         nonlocal parts, line_bold, line_has_text
-        if line_has_text:
-            line = clean_line("".join(parts))
-            if line:
-                lines.append(line)
-                line_bolds.append(line_bold)
+        line = clean_line(parts[0] if len(parts) == 1 else "".join(parts))
+        if line:
+            lines.append(line)
+            line_bolds.append(line_bold)
         parts = []
         line_bold = True
         line_has_text = False
@@ -329,25 +342,28 @@ def _linearize(
                 links.append((open_link[0], text))
                 open_link[1] = []
         if len(lines) == 1:  # most blocks: nothing to split
-            split = ((lines, line_bolds[0], links, link_chars),)
+            blocks.append(Block(len(blocks), lines[0], lines, block_tag, heading_level,
+                                line_bolds[0] or heading_level > 0, links, link_chars, chrome,
+                                figure, container))  # fmt: skip
         else:
-            split = _split_block(lines, line_bolds, links, link_chars, split_line)
-        for block_lines, bold, block_links, block_link_chars in split:
-            blocks.append(
-                Block(
-                    len(blocks),  # index
-                    "\n".join(block_lines) if len(block_lines) > 1 else block_lines[0],  # text
-                    block_lines,
-                    block_tag,
-                    heading_level,
-                    bold or heading_level > 0,  # bold
-                    block_links,
-                    block_link_chars,
-                    chrome,
-                    figure,
-                    container,
+            for block_lines, bold, block_links, block_link_chars in _split_block(
+                lines, line_bolds, links, link_chars, split_line
+            ):
+                blocks.append(
+                    Block(
+                        len(blocks),  # index
+                        "\n".join(block_lines) if len(block_lines) > 1 else block_lines[0],
+                        block_lines,
+                        block_tag,
+                        heading_level,  # level
+                        bold or heading_level > 0,  # bold
+                        block_links,
+                        block_link_chars,
+                        chrome,
+                        figure,
+                        container,
+                    )
                 )
-            )
         lines, line_bolds, links, link_chars = [], [], [], 0
 
     for event, element in etree.iterwalk(root, events=("start", "end")):
@@ -374,17 +390,41 @@ def _linearize(
                     chrome = _chrome_of(landmarks)
             elif tag == "a":
                 href = element.get("href")
-                link = [href.strip(), []] if href is not None else None
-                if link is not None:
+                if href is None:
+                    outer_links.append(None)
+                elif len(element):  # its texts are gathered as they come
+                    link = [href.strip(), []]
                     open_links.append(link)
-                outer_links.append(link)
+                    outer_links.append(link)
+                else:
+                    # Most links hold a text alone: read here, as at its end with that one text
+                    # gathered (see below); the end of the element has only its tail to read.
+                    outer_links.append(None)
+                    href = href.strip()
+                    text = element.text
+                    link_text = ""
+                    if text:
+                        if not text.isspace():
+                            link_text = clean_line(text)
+                            breaks = 0
+                            parts.append(text)
+                            line_has_text = True
+                            if not (bold_depth or heading_level):
+                                line_bold = False
+                            link_chars += len(text.strip())
+                        elif line_has_text:
+                            parts.append(" ")
+                    anchors.append((href, link_text))
+                    if link_text:
+                        links.append((href, link_text))
+                    continue
             elif tag in _BOLD_TAGS:
                 bold_depth += 1
             elif tag == "br":
                 breaks += 1
                 if breaks >= 2:
                     flush()
-                else:
+                elif line_has_text:
                     end_line()
             elif tag == "img":
                 image = _image(element, len(blocks), chrome, figure)
@@ -407,7 +447,8 @@ def _linearize(
                 link = outer_links.pop()
                 if link is not None:
                     open_links.pop()
-                    link_text = clean_line("".join(link[1]))
+                    texts = link[1]
+                    link_text = clean_line(texts[0] if len(texts) == 1 else "".join(texts))
                     anchors.append((link[0], link_text))
                     if link_text:
                         links.append((link[0], link_text))
@@ -495,9 +536,14 @@ def _image(element: etree._Element, position: int, chrome: str, figure: int) -> 
 _HIDING_ATTRIBUTES = etree.XPath("//@hidden | //@aria-hidden | //@style")
 
 
-def prune(root: etree._Element) -> None:
-    """Drop what a reader never sees (scripts, styles, hidden elements), keeping their tails."""
+def prune(root: etree._Element, *, may_hide: bool = True) -> None:
+    """Drop what a reader never sees (scripts, styles, hidden elements), keeping their tails.
+
+    ``may_hide=False`` says that no element has an attribute that can hide it.
+    """
     etree.strip_elements(root, *_SKIPPED_TAGS, with_tail=False)
+    if not may_hide:
+        return
     for attribute in _HIDING_ATTRIBUTES(root):
         element = attribute.getparent()
         if element.getparent() is not None and _is_hidden(element.attrib):

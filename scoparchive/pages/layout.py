@@ -282,22 +282,38 @@ def _title_around_date(
 def _title_without_date(doc: Document, start: int, text: SiteText) -> tuple[int | None, str]:
     blocks = doc.blocks[start:]
 
+    def plausible(block: Block) -> bool:
+        """The cheap part of ``candidate``."""
+        return (
+            block.chrome in ("", "header")
+            and len(block.text) <= 250
+            and block.tag != "li"
+            and len(block.links) <= 1
+        )
+
     def candidate(block: Block) -> bool:
         # A page header of a theme can be a <header> outside <main>: only menus and footers
         # are out.
         return block.chrome in ("", "header") and _is_title_candidate(block, text)
 
-    # The first <h1> among the candidates, found without testing every block.
+    # The first <h1> among the candidates, found without testing every block; then the
+    # candidates that match the <title>, then the first heading candidate. The cheap tests come
+    # first: ``candidate`` runs a dozen patterns, so it only confirms.
     h1 = next((b for b in blocks if b.level == 1 and candidate(b)), None)
     if h1 is not None:
         return h1.index, "structural"
-    candidates = [b for b in blocks if candidate(b)]
-    matching = _best_title_match(candidates, title_tag_keys(doc.title_tag))
-    if matching is not None:
-        return matching.index, "structural"
+    keys = title_tag_keys(doc.title_tag)
+    if keys:
+        matching = _best_title_match(
+            [b for b in blocks if plausible(b) and fold(b.text) in keys and candidate(b)], keys
+        )
+        if matching is not None:
+            return matching.index, "structural"
     heading = next(
-        (b for b in candidates if b.is_heading and not b.text.endswith(_SENTENCE_END)), None
-    )
+        (b for b in blocks
+         if b.is_heading and not b.text.endswith(_SENTENCE_END) and candidate(b)),
+        None,
+    )  # fmt: skip
     if heading is not None:
         return heading.index, "structural"
     return None, "fallback"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
 
 from scoparchive.items import Contact, Link
@@ -17,14 +18,7 @@ class Resolver:
     def __init__(self, url: str, base_href: str | None, profile: SiteProfile) -> None:
         self.base = (_join(url, base_href) if base_href else url) or ""
         self.origin = _origin(self.base)
-        self.hosts = frozenset(host.lower() for host in profile.hosts)
-        # A URL that opens on one of these has one of the hosts as its whole netloc.
-        self._internal_prefixes = tuple(
-            f"{scheme}://{host}/"
-            for host in self.hosts
-            if _is_plain_host(host)
-            for scheme in ("https", "http")
-        )
+        self.hosts, self._internal_prefixes = _host_tests(tuple(profile.hosts))
         # A page repeats its menu and teaser links: each href is joined once.
         self._absolute: dict[str, str | None] = {}
         self._internal: dict[str, bool] = {}
@@ -60,8 +54,9 @@ class Resolver:
         url = self.absolute(href)
         if not url or not url.lower().startswith(("http://", "https://")):
             return None
-        url = url.split("#", 1)[0]
-        return Link(url=url, text=text, internal=self.is_internal(url))
+        if "#" in url:
+            url = url.split("#", 1)[0]
+        return Link(url, text, self.is_internal(url))
 
     def links(self, anchors: list[tuple[str, str]]) -> list[Link]:
         """Every page link once, in page order, with the first anchor text met."""
@@ -85,6 +80,20 @@ class Resolver:
             elif not seen[link.url].text and text:
                 seen[link.url].text = text
         return list(seen.values())
+
+
+@lru_cache(maxsize=32)
+def _host_tests(hosts: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A profile's hosts, lowered, and the prefixes of URLs that have one as their whole netloc
+    (worked out once per profile, not once per page)."""
+    lowered = frozenset(host.lower() for host in hosts)
+    prefixes = tuple(
+        f"{scheme}://{host}/"
+        for host in lowered
+        if _is_plain_host(host)
+        for scheme in ("https", "http")
+    )
+    return lowered, prefixes
 
 
 def contact_from_href(href: str, text: str) -> Contact | None:
