@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from w3lib.url import safe_url_string
+
 from scoparchive.profiles import SiteProfile
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -32,7 +34,9 @@ def canonical_url(url: str, profile: SiteProfile, base: str | None = None) -> st
         [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
          if key.lower() not in profile.tracking_params]
     )
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", query, ""))
+    # Percent-encoded as Scrapy encodes every request URL, so that the spider, the archive and
+    # the datasets all name a page by the same string.
+    return safe_url_string(urlunsplit((parts.scheme, netloc, parts.path or "/", query, "")))
 
 
 def in_scope(url: str, profile: SiteProfile) -> bool:
