@@ -94,7 +94,8 @@ SOUP_TAGS = [*TAGS, "head", "title", "base", "html", "body", "style", "aside", "
 SOUP_ATTRIBUTES = ["", " hidden", ' aria-hidden="true"', ' style="display:none"',
                    ' style="color:red"', ' role="navigation"', ' role="main"', ' href="/x"',
                    ' href=" /y "', ' src="/i.png"', ' src="/i.png" width="10"', ' alt="logo X"',
-                   ' href="https://ex.org/a#b"']  # fmt: skip
+                   ' href="https://ex.org/a#b"', ' STYLE = "display: none"',
+                   ' Aria-Hidden="true"', ' style']  # fmt: skip
 SOUP_TEXTS = [*LINES, " ", "\n", "&amp;", "&nbsp;", "<!-- c -->", "<?pi x?>", "<br><br>", "\x0c"]
 
 
@@ -148,6 +149,13 @@ def test_reading_events_is_reading_the_tree(document):
         "<p>\x01x\ud800</p>",
         "<p STYLE='DISPLAY:NONE'>x</p>y<p Aria-Hidden='true'>z</p><p HIDDEN>w</p>v",
         '<p sTyLe="visibility: hidden">x</p>shown',
+        # prune looks only for the hiding attributes whose names the page holds: "style" needs
+        # an "=" after it (blanks allowed), "hidden" covers aria-hidden too.
+        "<p style\n\t =\r'display:none'>x</p>shown<p hidden>y</p>",
+        "<p STYLE ='display:none'>x</p>shown",
+        "<p style>x</p><style>p{}</style>shown",
+        "<p aria-hidden='true'>x</p>shown<p style='color:red'>y</p>",
+        "<p class='hidden'>x</p><p/style='display:none'>y</p>z",
         "<?xml version='1.0'?><p>x</p>",
         "",
         " ",

@@ -104,6 +104,26 @@ def test_teaser_block_is_never_body_nor_teasers_of_an_article():
     assert {link.url for link in parsed.links} >= {"https://les-scop-idf.coop/t1"}
 
 
+def test_teaser_heading_above_the_header_line_ends_nothing():
+    """The content and the search for the date line end at the first teaser heading after the
+    header line; a teaser heading above it (a menu entry) does not count."""
+    from scoparchive.pages.document import read_html
+    from scoparchive.pages.layout import analyse
+
+    text = site_text(DEFAULT_PROFILE)
+    html = page("<h1>Titre</h1><p>04 04 2020</p><p>Corps.</p>").replace(
+        "<body>", "<body><p>Les dernières actualités</p>"
+    )
+    doc = read_html(html, text.stands_alone)
+    layout = analyse(doc, text)
+    texts = [block.text for block in doc.blocks]
+    assert layout.teaser == 0 and layout.header == 1
+    assert texts[layout.date] == "04 04 2020" and texts[layout.title] == "Titre"
+    assert texts[layout.content_start : layout.content_end] == ["Corps."]
+    assert texts[layout.content_end] == "Les dernières actualités"
+    assert layout.content_end > layout.header
+
+
 def test_fingerprint_ignores_the_teaser_block():
     article = "<h1>Titre</h1><p>04 04 2020</p><p>Chapô.</p><p>Corps.</p>"
     first = extract(URL, page(article))

@@ -33,7 +33,7 @@ class Signals:
 def teaser_block_span(layout: Layout) -> range:
     """The boilerplate teaser block: its heading down to its last "Lire plus" or pager line."""
     blocks = layout.blocks
-    start = next((b.index for b in blocks if layout.text.is_teaser_heading(b.text)), None)
+    start = layout.teaser
     if start is None:
         return range(0)
     end = start + 1

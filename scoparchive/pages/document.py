@@ -242,20 +242,24 @@ def read_html(text: str, split_line: LineSplitter) -> Document:
     than a tree and one ``iterwalk`` loop.)
     """
     data = _parsable(text)
-    # Without "hidden" or "style" in the page, no element has an attribute that can hide it, and
-    # prune need not look for them: libxml2 lowers the names of HTML attributes as bytes.lower()
-    # does (ASCII letters only). The tests check this shortcut against read_document.
+    # prune looks only for the hiding attributes the page can hold: without "hidden" in it, no
+    # hidden or aria-hidden attribute; without "style" and "=" (blanks between them allowed), no
+    # style attribute with a value. libxml2 lowers the names of HTML attributes as bytes.lower()
+    # does (ASCII letters only). Each attribute looked for costs one walk of the tree in libxml2.
+    # The tests check this shortcut against read_document.
     lowered = data.lower()
-    may_hide = b"hidden" in lowered or b"style" in lowered
-    return _read(_parse(data), split_line, may_hide=may_hide)
+    hiding = _HIDING_ATTRIBUTES[b"hidden" in lowered, _STYLE_ATTRIBUTE.search(lowered) is not None]
+    return _read(_parse(data), split_line, hiding)
 
 
 def read_document(root: etree._Element | None, split_line: LineSplitter) -> Document:
     """The blocks of a tree (or of one element of it); the tree is pruned in place."""
-    return _read(root, split_line, may_hide=True)
+    return _read(root, split_line, _HIDING_ATTRIBUTES[True, True])
 
 
-def _read(root: etree._Element | None, split_line: LineSplitter, *, may_hide: bool) -> Document:
+def _read(
+    root: etree._Element | None, split_line: LineSplitter, hiding: etree.XPath | None
+) -> Document:
     if root is None:
         return Document([], [], [], None, None)
     title_tag = base_href = None
@@ -267,7 +271,7 @@ def _read(root: etree._Element | None, split_line: LineSplitter, *, may_hide: bo
         base = head.find("base")
         if base is not None:
             base_href = base.get("href")
-    prune(root, may_hide=may_hide)
+    _prune(root, hiding)
     blocks, images, anchors = _linearize(root, split_line)
     return Document(blocks, images, anchors, title_tag, base_href)
 
@@ -414,9 +418,10 @@ def _linearize(
                             link_chars += len(text.strip())
                         elif line_has_text:
                             parts.append(" ")
-                    anchors.append((href, link_text))
+                    anchor = (href, link_text)  # one tuple for both lists
+                    anchors.append(anchor)
                     if link_text:
-                        links.append((href, link_text))
+                        links.append(anchor)
                     continue
             elif tag in _BOLD_TAGS:
                 bold_depth += 1
@@ -449,9 +454,10 @@ def _linearize(
                     open_links.pop()
                     texts = link[1]
                     link_text = clean_line(texts[0] if len(texts) == 1 else "".join(texts))
-                    anchors.append((link[0], link_text))
+                    anchor = (link[0], link_text)
+                    anchors.append(anchor)
                     if link_text:
-                        links.append((link[0], link_text))
+                        links.append(anchor)
             elif tag in _BOLD_TAGS:
                 bold_depth -= 1
             text = element.tail
@@ -533,7 +539,14 @@ def _image(element: etree._Element, position: int, chrome: str, figure: int) -> 
 
 #: The attributes that can hide an element, found by libxml2: an XPath selecting the attributes
 #: themselves is several times faster than ``//*[@hidden or ...]``, which tests each element.
-_HIDING_ATTRIBUTES = etree.XPath("//@hidden | //@aria-hidden | //@style")
+#: Keyed by (the page may hold hidden/aria-hidden, it may hold style); None: neither.
+_HIDING_ATTRIBUTES: dict[tuple[bool, bool], etree.XPath | None] = {
+    (True, True): etree.XPath("//@hidden | //@aria-hidden | //@style"),
+    (True, False): etree.XPath("//@hidden | //@aria-hidden"),
+    (False, True): etree.XPath("//@style"),
+    (False, False): None,
+}
+_STYLE_ATTRIBUTE = re.compile(rb"style\s*=")  # in lowered bytes
 
 
 def prune(root: etree._Element, *, may_hide: bool = True) -> None:
@@ -541,10 +554,15 @@ def prune(root: etree._Element, *, may_hide: bool = True) -> None:
 
     ``may_hide=False`` says that no element has an attribute that can hide it.
     """
+    _prune(root, _HIDING_ATTRIBUTES[may_hide, may_hide])
+
+
+def _prune(root: etree._Element, hiding: etree.XPath | None) -> None:
+    """``prune``, looking for hidden elements among those that ``hiding`` finds an attribute of."""
     etree.strip_elements(root, *_SKIPPED_TAGS, with_tail=False)
-    if not may_hide:
+    if hiding is None:
         return
-    for attribute in _HIDING_ATTRIBUTES(root):
+    for attribute in hiding(root):
         element = attribute.getparent()
         if element.getparent() is not None and _is_hidden(element.attrib):
             _drop(element)

@@ -188,6 +188,7 @@ class Layout:
     rubric: int | None
     content_start: int  # first block after the title and date line
     content_end: int  # the boilerplate teaser heading, or the end of the page
+    teaser: int | None  # the first teaser heading of the page (it may sit above content_start)
 
     @property
     def blocks(self) -> list[Block]:
@@ -207,7 +208,13 @@ def analyse(doc: Document, text: SiteText, *, dated: bool = True) -> Layout:
     blocks = doc.blocks
     header = next((b.index for b in blocks if text.is_header_line(b.text)), None)
     after_header = header + 1 if header is not None else 0
-    date_index, date_value = _find_date_line(blocks, after_header, text) if dated else (None, None)
+    # The teaser heading bounds the search for the date line and the content, and classify
+    # reads the teaser block under it: found once, in one scan that stops there.
+    teaser = next((b.index for b in blocks if text.is_teaser_heading(b.text)), None)
+    date_index, date_value = None, None
+    if dated:
+        date_end = _next_teaser(blocks, after_header, teaser, text)
+        date_index, date_value = _find_date_line(blocks, after_header, date_end)
     if date_index is not None:
         title, method = _title_around_date(doc, date_index, after_header, text)
     else:
@@ -219,19 +226,28 @@ def analyse(doc: Document, text: SiteText, *, dated: bool = True) -> Layout:
         start = title + 1
     else:
         start = after_header
-    end = next(
+    end = _next_teaser(blocks, start, teaser, text)
+    return Layout(
+        doc, text, header, date_index, date_value, title, method, rubric, start, end, teaser
+    )
+
+
+def _next_teaser(blocks: list[Block], start: int, first: int | None, text: SiteText) -> int:
+    """The first teaser heading from ``start`` on, or the end of the page; ``first`` is the
+    page's first one (None: the page has none)."""
+    if first is None:
+        return len(blocks)
+    if first >= start:
+        return first
+    return next(
         (b.index for b in blocks[start:] if text.is_teaser_heading(b.text)),
         len(blocks),
     )
-    return Layout(doc, text, header, date_index, date_value, title, method, rubric, start, end)
 
 
-def _find_date_line(
-    blocks: list[Block], start: int, text: SiteText
-) -> tuple[int | None, date | None]:
-    for block in blocks[start:]:
-        if text.is_teaser_heading(block.text):
-            break
+def _find_date_line(blocks: list[Block], start: int, end: int) -> tuple[int | None, date | None]:
+    """The first date line from ``start`` to ``end`` (the teaser heading)."""
+    for block in blocks[start:end]:
         if len(block.text) <= 30 and not block.links:
             value = parse_date_line(block.text)
             if value:

@@ -9,6 +9,7 @@ from scoparchive.items import Contact, Link
 from scoparchive.profiles import SiteProfile
 from scoparchive.text.contacts import deobfuscate_email, normalise_phone
 
+_UNSEEN = object()  # an href not met yet
 _NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:", "#", "about:", "callto:", "sms:")
 
 
@@ -61,24 +62,22 @@ class Resolver:
     def links(self, anchors: list[tuple[str, str]]) -> list[Link]:
         """Every page link once, in page order, with the first anchor text met."""
         seen: dict[str, Link] = {}
-        urls: dict[str, str | None] = {}  # href → URL: menus repeat the same hrefs
+        urls: dict[str, str | None] = {}  # href → URL (None: not a page): menus repeat hrefs
         for href, text in anchors:
-            if href in urls:
-                url = urls[href]
-                if url is None:
+            url = urls.get(href, _UNSEEN)  # one lookup for the usual case, an href met before
+            if url is _UNSEEN:
+                link = self.link(href, text)
+                if link is None:
+                    urls[href] = None
                     continue
-                if url in seen:
-                    if not seen[url].text and text:
-                        seen[url].text = text
+                url = urls[href] = link.url
+                if url not in seen:
+                    seen[url] = link
                     continue
-            link = self.link(href, text)
-            urls[href] = link.url if link is not None else None
-            if link is None:
+            elif url is None:
                 continue
-            if link.url not in seen:
-                seen[link.url] = link
-            elif not seen[link.url].text and text:
-                seen[link.url].text = text
+            if text and not seen[url].text:
+                seen[url].text = text
         return list(seen.values())
 
 
