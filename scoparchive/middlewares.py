@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import http
+import logging
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -41,6 +42,7 @@ from scoparchive.recrawl import (
 )
 from scoparchive.urls import in_scope
 
+logger = logging.getLogger(__name__)
 ARCHIVED_FLAG = "archived"  # a response served from the archive, not from the network
 #: Headers of a stored response that do not describe its decoded body.
 _TRANSFER_HEADERS = {"content-encoding", "content-length", "transfer-encoding",
@@ -78,6 +80,7 @@ class CrawlSession:
             except ArchiveLocked as error:
                 # Nothing is fetched: every request is dropped while no writer is open.
                 self.crawler.stats.set_value("scoparchive/locked", str(error))
+                logger.error("%s: nothing will be crawled", error)
                 return
         salvage_killed_files(self.directory)
         resumed = run_to_resume(self.directory) if self.resume else None
@@ -246,7 +249,7 @@ class RecrawlMiddleware:
         return archived_response(request, archived)
 
     def recheck_known_pages(self, spider):
-        if self.rechecked:
+        if self.rechecked or self.session.state is None:
             return
         self.rechecked = True
         missing = [url for url in self.session.state.page_urls()
@@ -352,7 +355,7 @@ class ArchiveMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception):
-        if isinstance(exception, IgnoreRequest):
+        if isinstance(exception, IgnoreRequest) or self.session.writer is None:
             return None
         started_monotonic, started_at = request.meta.get(
             "scoparchive_started", (time.monotonic(), None)

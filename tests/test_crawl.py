@@ -392,3 +392,19 @@ def test_at_most_two_requests_at_once(tmp_path):
                     for start in arrivals)
     assert len(arrivals) >= 10
     assert in_flight == 2, f"{in_flight} requests at once"
+
+
+def test_scrapy_crawl_on_a_locked_archive_fetches_nothing(tmp_path, replica):
+    from scoparchive.recrawl import ArchiveLock
+
+    lock = ArchiveLock(tmp_path / "archive").acquire()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"site_url={replica.url}",
+             "-s", f"ARCHIVE_DIR={tmp_path / 'archive'}", "-s", "LOG_LEVEL=ERROR"],
+            cwd=REPO, capture_output=True, text=True, timeout=120)
+    finally:
+        lock.release()
+    assert "another crawl is writing" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert replica.request_log == []
