@@ -10,7 +10,6 @@ import fcntl
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 
 from scoparchive.archive import ArchiveReader, Capture, CaptureRef, salvage_open_file
@@ -156,10 +155,6 @@ class RecrawlState:
             url for url, capture in self.latest.items()
             if capture.status == 200 and capture.content_type in HTML_TYPES
         )
-
-
-def http_date(moment: datetime) -> str:
-    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def _parse_lastmod(text: str) -> tuple[datetime, timedelta] | None:
