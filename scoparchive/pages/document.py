@@ -10,9 +10,12 @@ apart, with their position in the flow of blocks.
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
 
@@ -272,7 +275,7 @@ def _read(
         if base is not None:
             base_href = base.get("href")
     _prune(root, hiding)
-    blocks, images, anchors = _linearize(root, split_line)
+    blocks, images, anchors = linearize(root, split_line)
     return Document(blocks, images, anchors, title_tag, base_href)
 
 
@@ -321,55 +324,6 @@ def _linearize(
     outer_blocks: list[tuple[str, int, int, str | None]] = []
     outer_links: list[list | None] = []
 
-    def end_line() -> None:
-        nonlocal parts, line_bold, line_has_text
-        line = clean_line(parts[0] if len(parts) == 1 else "".join(parts))
-        if line:
-            lines.append(line)
-            line_bolds.append(line_bold)
-        parts = []
-        line_bold = True
-        line_has_text = False
-
-    def flush() -> None:
-        """The block being built, if any, to ``blocks``."""
-        nonlocal breaks, lines, line_bolds, links, link_chars
-        if line_has_text:
-            end_line()
-        breaks = 0
-        if not lines:
-            return
-        # A link spanning blocks (a card wrapped in <a>) belongs to each block it covers.
-        for open_link in open_links:
-            text = clean_line("".join(open_link[1])) if open_link[1] else ""
-            if text:
-                links.append((open_link[0], text))
-                open_link[1] = []
-        if len(lines) == 1:  # most blocks: nothing to split
-            blocks.append(Block(len(blocks), lines[0], lines, block_tag, heading_level,
-                                line_bolds[0] or heading_level > 0, links, link_chars, chrome,
-                                figure, container))  # fmt: skip
-        else:
-            for block_lines, bold, block_links, block_link_chars in _split_block(
-                lines, line_bolds, links, link_chars, split_line
-            ):
-                blocks.append(
-                    Block(
-                        len(blocks),  # index
-                        "\n".join(block_lines) if len(block_lines) > 1 else block_lines[0],
-                        block_lines,
-                        block_tag,
-                        heading_level,  # level
-                        bold or heading_level > 0,  # bold
-                        block_links,
-                        block_link_chars,
-                        chrome,
-                        figure,
-                        container,
-                    )
-                )
-        lines, line_bolds, links, link_chars = [], [], [], 0
-
     for event, element in etree.iterwalk(root, events=("start", "end")):
         tag = element.tag
         if tag.__class__ is not str:  # a comment or processing instruction: skipped, tail too
@@ -377,7 +331,11 @@ def _linearize(
         if event == "start":
             if tag in _BLOCK_TAGS:
                 if lines or line_has_text:
-                    flush()
+                    _end_block(blocks, parts, line_bold, line_has_text, lines, line_bolds, links,
+                               link_chars, open_links, block_tag, heading_level, chrome, figure,
+                               container, split_line)  # fmt: skip
+                    lines, line_bolds, links, link_chars = [], [], [], 0
+                    line_bold, line_has_text, breaks = True, False, 0
                 sequence += 1
                 role = element.get("role")
                 landmark = (role and _LANDMARK_ROLES.get(role.strip().lower())) or (
@@ -428,9 +386,14 @@ def _linearize(
             elif tag == "br":
                 breaks += 1
                 if breaks >= 2:
-                    flush()
+                    _end_block(blocks, parts, line_bold, line_has_text, lines, line_bolds, links,
+                               link_chars, open_links, block_tag, heading_level, chrome, figure,
+                               container, split_line)  # fmt: skip
+                    lines, line_bolds, links, link_chars = [], [], [], 0
+                    line_bold, line_has_text, breaks = True, False, 0
                 elif line_has_text:
-                    end_line()
+                    _end_line(parts, line_bold, lines, line_bolds)
+                    line_bold, line_has_text = True, False
             elif tag == "img":
                 image = _image(element, len(blocks), chrome, figure)
                 if image is not None:
@@ -439,9 +402,12 @@ def _linearize(
         else:
             if tag in _BLOCK_TAGS:
                 if lines or line_has_text:
-                    flush()
-                else:
-                    breaks = 0
+                    _end_block(blocks, parts, line_bold, line_has_text, lines, line_bolds, links,
+                               link_chars, open_links, block_tag, heading_level, chrome, figure,
+                               container, split_line)  # fmt: skip
+                    lines, line_bolds, links, link_chars = [], [], [], 0
+                    line_bold, line_has_text = True, False
+                breaks = 0
                 if tag in _HEADING_LEVELS:  # ends heading text, even inside an outer heading
                     heading_level = 0
                 block_tag, container, figure, landmark = outer_blocks.pop()
@@ -476,8 +442,72 @@ def _linearize(
             # Whitespace inside a link is not link text; its length is counted per text node.
             open_links[-1][1].append(text)
             link_chars += len(text.strip())
-    flush()
+    _end_block(blocks, parts, line_bold, line_has_text, lines, line_bolds, links, link_chars,
+               open_links, block_tag, heading_level, chrome, figure, container, split_line)
     return blocks, images, anchors
+
+
+def _end_line(parts: list[str], bold: bool, lines: list[str], line_bolds: list[bool]) -> None:
+    """The line being built (``parts``, emptied), if not blank, to ``lines``."""
+    line = clean_line(parts[0] if len(parts) == 1 else "".join(parts))
+    parts.clear()
+    if line:
+        lines.append(line)
+        line_bolds.append(bold)
+
+
+def _end_block(
+    blocks: list[Block],
+    parts: list[str],
+    line_bold: bool,
+    line_has_text: bool,
+    lines: list[str],
+    line_bolds: list[bool],
+    links: list[tuple[str, str]],
+    link_chars: int,
+    open_links: list[list],
+    tag: str,
+    level: int,
+    chrome: str,
+    figure: int,
+    container: int,
+    split_line: LineSplitter,
+) -> None:
+    """The block being built (its last line in ``parts``, then emptied; its lines and links),
+    if it has text, to ``blocks``. The caller starts the next block: new lists, scalars reset."""
+    if line_has_text:
+        _end_line(parts, line_bold, lines, line_bolds)
+    if not lines:
+        return
+    # A link spanning blocks (a card wrapped in <a>) belongs to each block it covers.
+    for open_link in open_links:
+        text = clean_line("".join(open_link[1])) if open_link[1] else ""
+        if text:
+            links.append((open_link[0], text))
+            open_link[1] = []
+    if len(lines) == 1:  # most blocks: nothing to split
+        blocks.append(Block(len(blocks), lines[0], lines, tag, level,
+                            line_bolds[0] or level > 0, links, link_chars, chrome, figure,
+                            container))  # fmt: skip
+    else:
+        for block_lines, bold, block_links, block_link_chars in _split_block(
+            lines, line_bolds, links, link_chars, split_line
+        ):
+            blocks.append(
+                Block(
+                    len(blocks),  # index
+                    "\n".join(block_lines) if len(block_lines) > 1 else block_lines[0],
+                    block_lines,
+                    tag,
+                    level,
+                    bold or level > 0,
+                    block_links,
+                    block_link_chars,
+                    chrome,
+                    figure,
+                    container,
+                )
+            )
 
 
 def _split_block(
@@ -598,3 +628,36 @@ def _is_tiny(attrib) -> bool:
         if value.isdigit() and int(value) <= _TINY_IMAGE:
             return True
     return False
+
+
+def _compiled_linearize() -> Callable | None:
+    """``_walk.linearize``, the compiled form of ``_linearize``, when it is built and current.
+
+    ``SCOPARCHIVE_PURE_PYTHON=1`` turns it off. A build older than its source (an edited
+    ``_walk.pyx``, not yet rebuilt by ``make install``) is not used: it would read pages as the
+    source no longer says.
+    """
+    if os.environ.get("SCOPARCHIVE_PURE_PYTHON"):
+        return None
+    try:
+        from scoparchive.pages import _walk
+    except ImportError:
+        return None
+    source = Path(__file__).with_name("_walk.pyx")
+    built = Path(_walk.__file__)
+    if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
+        warnings.warn(
+            f"{built.name} is older than {source.name}: reading pages in pure Python until "
+            "`make install` (or `pip install -e .`) rebuilds it",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+    _walk.setup(_BLOCK_TAGS, _HEADING_LEVELS, _LANDMARK_TAGS, _LANDMARK_ROLES, Block,
+                _split_block, _image, _chrome_of, clean_line)  # fmt: skip
+    return _walk.linearize
+
+
+#: What ``read_html`` and ``read_document`` run: the compiled walk when there is one.
+linearize: Callable[[etree._Element, LineSplitter], tuple[list[Block], list[RawImage],
+                    list[tuple[str, str]]]] = _compiled_linearize() or _linearize  # fmt: skip

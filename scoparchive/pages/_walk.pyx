@@ -1,0 +1,338 @@
+# cython: language_level=3, boundscheck=False, initializedcheck=False
+"""The compiled form of ``document._linearize``: the same reading, over libxml2's nodes.
+
+``document.py`` holds the reference: a Python loop over ``etree.iterwalk``, where lxml builds a
+Python proxy per element and Python reads each tag, attribute and text through it. This module
+walks the same tree in C, through lxml's public C API (the nodes of the tree lxml built, its own
+``textOf``/``tailOf`` for texts), and makes Python objects only of what the reading keeps: the
+texts, the blocks, the links. Everything the Python loop decides, it decides the same way, in
+the same order; ``tests/test_walk.py`` holds both to identical output on every fixture, every
+replica page and random HTML. Change one, change the other.
+
+Optional: built when a C compiler is at hand (``setup.py``); without it, or when this source is
+newer than its build, ``document.py`` runs its Python loop.
+"""
+
+from cpython.list cimport PyList_GET_SIZE
+from libc.string cimport strcmp, strlen
+
+cimport lxml.includes.etreepublic as cetree
+from lxml.includes.tree cimport XML_ELEMENT_NODE, XML_TEXT_NODE, xmlAttr, xmlChar, xmlNode
+
+cetree.import_lxml__etree()
+
+# What the walk does with an element, by tag.
+cdef enum Kind:
+    INLINE = 0  # read through: its text and tail only
+    BLOCK = 1
+    LINK = 2
+    BOLD = 3
+    BREAK = 4
+    IMAGE = 5
+
+cdef dict _KINDS = {}  # tag name (bytes, as libxml2 has it) → (Kind, tag as str, heading level)
+
+cdef object _Block = None
+cdef object _split_block = None
+cdef object _image = None
+cdef object _chrome_of = None
+cdef object _clean_line = None
+cdef dict _LANDMARK_TAGS = None
+cdef dict _LANDMARK_ROLES = None
+
+
+def setup(block_tags, heading_levels, landmark_tags, landmark_roles, block_class, split_block,
+          image, chrome_of, clean_line):
+    """Hand over document.py's tables and helpers: one definition of each, there."""
+    global _Block, _split_block, _image, _chrome_of, _clean_line, _LANDMARK_TAGS, _LANDMARK_ROLES
+    _KINDS.clear()
+    for tag in block_tags:
+        _KINDS[tag.encode("ascii")] = (BLOCK, tag, heading_levels.get(tag, 0))
+    _KINDS[b"a"] = (LINK, "a", 0)
+    _KINDS[b"b"] = (BOLD, "b", 0)
+    _KINDS[b"strong"] = (BOLD, "strong", 0)
+    _KINDS[b"br"] = (BREAK, "br", 0)
+    _KINDS[b"img"] = (IMAGE, "img", 0)
+    _Block, _split_block, _image, _chrome_of, _clean_line = (
+        block_class, split_block, image, chrome_of, clean_line)
+    _LANDMARK_TAGS = dict(landmark_tags)
+    _LANDMARK_ROLES = dict(landmark_roles)
+
+
+cdef inline object _attribute(xmlNode* c_node, const char* name):
+    """``element.get(name)``: the value of the attribute without namespace, as libxml2's
+    ``xmlGetNoNsProp`` (which lxml calls) gives it, or None. Read from the node's structs:
+    lxml links libxml2 statically and does not export its functions."""
+    cdef xmlAttr* c_attr = c_node.properties
+    cdef xmlNode* c_text
+    while c_attr is not NULL:
+        if c_attr.ns is NULL and strcmp(<const char*>c_attr.name, name) == 0:
+            c_text = c_attr.children
+            if c_text is NULL:
+                return ""
+            if c_text.next is NULL and c_text.type == XML_TEXT_NODE:
+                return _text(c_text.content)
+            pieces = []
+            while c_text is not NULL:
+                if c_text.content is not NULL:
+                    pieces.append(_text(c_text.content))
+                c_text = c_text.next
+            return "".join(pieces)
+        c_attr = c_attr.next
+    return None
+
+
+cdef inline str _text(const xmlChar* c_value):
+    if c_value is NULL:
+        return ""
+    return (<const char*>c_value)[:strlen(<const char*>c_value)].decode("utf-8")
+
+
+cdef inline tuple _kind(xmlNode* c_node):
+    if c_node.ns is not NULL and cetree._getNs(c_node) is not NULL:
+        return None  # "{namespace}tag": no tag the walk knows
+    return _KINDS.get(<bytes>(<const char*>c_node.name))
+
+
+cdef inline int _element_children(xmlNode* c_node):
+    """``len(element)``: the children lxml counts (elements, comments, PIs, entities)."""
+    cdef int count = 0
+    cdef xmlNode* c_child = c_node.children
+    while c_child is not NULL:
+        if cetree._isElement(c_child):
+            count += 1
+        c_child = c_child.next
+    return count
+
+
+cdef inline xmlNode* _next_element(xmlNode* c_node):
+    """The next sibling that iterwalk visits."""
+    while c_node is not NULL and not cetree._isElement(c_node):
+        c_node = c_node.next
+    return c_node
+
+
+cdef void _end_line(list parts, bint bold, list lines, list line_bolds) except *:
+    cdef str line
+    if PyList_GET_SIZE(parts) == 1:
+        line = _clean_line(parts[0])
+    else:
+        line = _clean_line("".join(parts))
+    del parts[:]
+    if line:
+        lines.append(line)
+        line_bolds.append(bold)
+
+
+cdef void _end_block(list blocks, list parts, bint line_bold, bint line_has_text, list lines,
+                     list line_bolds, list links, Py_ssize_t link_chars, list open_links,
+                     str tag, int level, str chrome, Py_ssize_t figure, Py_ssize_t container,
+                     object split_line) except *:
+    cdef list open_link
+    cdef str text
+    if line_has_text:
+        _end_line(parts, line_bold, lines, line_bolds)
+    if not lines:
+        return
+    for open_link in open_links:
+        text = _clean_line("".join(open_link[1])) if open_link[1] else ""
+        if text:
+            links.append((open_link[0], text))
+            open_link[1] = []
+    if PyList_GET_SIZE(lines) == 1:
+        blocks.append(_Block(len(blocks), lines[0], lines, tag, level,
+                             line_bolds[0] or level > 0, links, link_chars, chrome, figure,
+                             container))
+        return
+    for block_lines, bold, block_links, block_link_chars in _split_block(
+        lines, line_bolds, links, link_chars, split_line
+    ):
+        blocks.append(_Block(
+            len(blocks),
+            "\n".join(block_lines) if len(block_lines) > 1 else block_lines[0],
+            block_lines, tag, level, bold or level > 0, block_links, block_link_chars, chrome,
+            figure, container))
+
+
+def linearize(cetree._Element root not None, split_line):
+    """``document._linearize(root, split_line)``: (blocks, images, anchors)."""
+    if _Block is None:
+        raise RuntimeError("scoparchive.pages._walk.setup() was not called")
+    cdef cetree._Document doc = root._doc
+    cdef xmlNode* c_root = root._c_node
+    cdef xmlNode* c_node = c_root
+    cdef xmlNode* c_next
+    cdef list blocks = [], images = [], anchors = []
+    cdef list parts = []
+    cdef bint line_bold = True, line_has_text = False
+    cdef list lines = [], line_bolds = [], links = []
+    cdef Py_ssize_t link_chars = 0
+    cdef int breaks = 0
+    cdef int bold_depth = 0, heading_level = 0
+    cdef str block_tag = "body"
+    cdef Py_ssize_t container = 0, figure = 0, sequence = 0
+    cdef list landmarks = []
+    cdef str chrome = ""
+    cdef list open_links = []
+    cdef list outer_blocks = [], outer_links = []
+    cdef tuple kind_entry
+    cdef int kind, level
+    cdef bint starting = True
+    cdef object text, role, landmark, href, link, anchor, image
+    cdef str tag, link_text
+    cdef list texts
+
+    while True:
+        if c_node.type != XML_ELEMENT_NODE:
+            # A comment, processing instruction or entity: skipped with its tail, as
+            # _linearize skips it (and nothing below it is visited).
+            starting = False
+            text = None
+        else:
+            kind_entry = _kind(c_node)
+            if kind_entry is None:
+                kind, tag, level = INLINE, None, 0
+            else:
+                kind, tag, level = kind_entry
+        if c_node.type != XML_ELEMENT_NODE:
+            pass
+        elif starting:
+            text = None
+            if kind == BLOCK:
+                if lines or line_has_text:
+                    _end_block(blocks, parts, line_bold, line_has_text, lines, line_bolds, links,
+                               link_chars, open_links, block_tag, heading_level, chrome, figure,
+                               container, split_line)
+                    lines, line_bolds, links, link_chars = [], [], [], 0
+                    line_bold, line_has_text, breaks = True, False, 0
+                sequence += 1
+                role = _attribute(c_node, "role")
+                landmark = (role and _LANDMARK_ROLES.get(role.strip().lower())) or (
+                    _LANDMARK_TAGS.get(tag))
+                outer_blocks.append((block_tag, container, figure, landmark))
+                block_tag, container = tag, sequence
+                if level:
+                    heading_level = level
+                elif tag == "figure":
+                    figure = sequence
+                if landmark:
+                    landmarks.append(landmark)
+                    chrome = _chrome_of(landmarks)
+                text = cetree.textOf(c_node)
+            elif kind == LINK:
+                href = _attribute(c_node, "href")
+                if href is None:
+                    outer_links.append(None)
+                    text = cetree.textOf(c_node)
+                elif _element_children(c_node):
+                    link = [href.strip(), []]
+                    open_links.append(link)
+                    outer_links.append(link)
+                    text = cetree.textOf(c_node)
+                else:
+                    outer_links.append(None)
+                    href = href.strip()
+                    text = cetree.textOf(c_node)
+                    link_text = ""
+                    if text:
+                        if not text.isspace():
+                            link_text = _clean_line(text)
+                            breaks = 0
+                            parts.append(text)
+                            line_has_text = True
+                            if not (bold_depth or heading_level):
+                                line_bold = False
+                            link_chars += len(text.strip())
+                        elif line_has_text:
+                            parts.append(" ")
+                    anchor = (href, link_text)
+                    anchors.append(anchor)
+                    if link_text:
+                        links.append(anchor)
+                    text = None
+            elif kind == BOLD:
+                bold_depth += 1
+                text = cetree.textOf(c_node)
+            elif kind == BREAK:
+                breaks += 1
+                if breaks >= 2:
+                    _end_block(blocks, parts, line_bold, line_has_text, lines, line_bolds, links,
+                               link_chars, open_links, block_tag, heading_level, chrome, figure,
+                               container, split_line)
+                    lines, line_bolds, links, link_chars = [], [], [], 0
+                    line_bold, line_has_text, breaks = True, False, 0
+                elif line_has_text:
+                    _end_line(parts, line_bold, lines, line_bolds)
+                    line_bold, line_has_text = True, False
+                text = cetree.textOf(c_node)
+            elif kind == IMAGE:
+                image = _image(cetree.elementFactory(doc, c_node), len(blocks), chrome, figure)
+                if image is not None:
+                    images.append(image)
+                text = cetree.textOf(c_node)
+            else:
+                text = cetree.textOf(c_node)
+        else:
+            if kind == BLOCK:
+                if lines or line_has_text:
+                    _end_block(blocks, parts, line_bold, line_has_text, lines, line_bolds, links,
+                               link_chars, open_links, block_tag, heading_level, chrome, figure,
+                               container, split_line)
+                    lines, line_bolds, links, link_chars = [], [], [], 0
+                    line_bold, line_has_text = True, False
+                breaks = 0
+                if level:
+                    heading_level = 0
+                block_tag, container, figure, landmark = outer_blocks.pop()
+                if landmark:
+                    landmarks.pop()
+                    chrome = _chrome_of(landmarks)
+            elif kind == LINK:
+                link = outer_links.pop()
+                if link is not None:
+                    open_links.pop()
+                    texts = link[1]
+                    link_text = _clean_line(texts[0] if len(texts) == 1 else "".join(texts))
+                    anchor = (link[0], link_text)
+                    anchors.append(anchor)
+                    if link_text:
+                        links.append(anchor)
+            elif kind == BOLD:
+                bold_depth -= 1
+            text = cetree.tailOf(c_node)
+
+        if text:
+            if text.isspace():
+                if line_has_text:
+                    parts.append(" ")
+            else:
+                breaks = 0
+                parts.append(text)
+                line_has_text = True
+                if not (bold_depth or heading_level):
+                    line_bold = False
+                if open_links:
+                    open_links[-1][1].append(text)
+                    link_chars += len(text.strip())
+
+        # The next event of iterwalk: into the first child, else this element's end, then the
+        # next sibling's start, else the parent's end.
+        if starting:
+            c_next = _next_element(c_node.children)
+            if c_next is not NULL:
+                c_node = c_next
+            else:
+                starting = False
+        else:
+            if c_node is c_root:
+                break
+            c_next = _next_element(c_node.next)
+            if c_next is not NULL:
+                c_node = c_next
+                starting = True
+            else:
+                c_node = c_node.parent
+
+    _end_block(blocks, parts, line_bold, line_has_text, lines, line_bolds, links, link_chars,
+               open_links, block_tag, heading_level, chrome, figure, container, split_line)
+    return blocks, images, anchors

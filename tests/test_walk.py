@@ -1,0 +1,197 @@
+"""The compiled page walk (``pages/_walk.pyx``) reads every tree as the Python one does.
+
+``document._linearize`` is the reference; ``_walk.linearize`` walks libxml2's nodes in C for
+speed. Both must give equal blocks, images and anchors on every fixture, every replica page in
+every markup and random markup, trees with comments, processing instructions, namespaces and
+entities, and walks started inside a tree (a selector's element, with its tail).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import lxml.html
+import pytest
+from hypothesis import HealthCheck, given, settings
+from lxml import etree
+from test_pages_robustness import attributed_soup
+
+import scoparchive
+from scoparchive.pages import document
+from scoparchive.pages.document import _linearize, _parsable, _parse, decode, prune
+from scoparchive.pages.layout import site_text
+from scoparchive.profiles import DEFAULT_PROFILE
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "pages"
+SPLIT_LINE = site_text(DEFAULT_PROFILE).stands_alone
+
+
+def _compiler() -> str | None:
+    command = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    return shutil.which(command)
+
+
+try:
+    from scoparchive.pages import _walk
+except ImportError:  # not built: the tests below say why
+    _walk = None
+
+needs_walk = pytest.mark.skipif(
+    _walk is None and _compiler() is None,
+    reason="no C compiler: scoparchive reads pages with its pure Python walk",
+)
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    if _walk is None:
+        pytest.fail("scoparchive/pages/_walk.pyx is not built although a C compiler is here: "
+                    "run `make install` (pip install -e .)")  # fmt: skip
+    return _walk.linearize
+
+
+@needs_walk
+def test_the_compiled_walk_is_the_one_in_use(compiled):
+    assert document.linearize is compiled
+    assert document.linearize is not _linearize
+
+
+def assert_same_walk(compiled, root) -> None:
+    if root is None:
+        return
+    assert compiled(root, SPLIT_LINE) == _linearize(root, SPLIT_LINE)
+
+
+def _tree(html: str):
+    root = _parse(_parsable(html))
+    if root is not None:
+        prune(root)
+    return root
+
+
+@needs_walk
+def test_same_walk_on_the_fixtures(compiled):
+    paths = sorted(FIXTURES.glob("*.html"))
+    assert len(paths) >= 30
+    for path in paths:
+        assert_same_walk(compiled, _tree(decode(path.read_bytes())))
+
+
+@needs_walk
+def test_same_walk_on_every_replica_page_in_every_markup(compiled):
+    from scoparchive.replica.app import ReplicaApp
+    from scoparchive.replica.model import ReplicaSite
+    from scoparchive.replica.render import MARKUPS
+
+    site = ReplicaSite.load(clock=lambda: 1_700_000_000.0)
+    walked = 0
+    for markup in MARKUPS:
+        app = ReplicaApp(site, markup, DEFAULT_PROFILE.base_url)
+        for path in site.html_paths():
+            reply = app.handle(path)
+            assert_same_walk(compiled, _tree(decode(reply.body, reply.content_type)))
+            walked += 1
+    assert walked >= 4 * 40
+
+
+@needs_walk
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attributed_soup())
+def test_same_walk_on_random_markup(compiled, html):
+    assert_same_walk(compiled, _tree(html))
+    # lxml.html keeps comments and processing instructions: both walks skip them, tails too.
+    if html.strip():
+        try:
+            tree = lxml.html.document_fromstring(html)
+        except (etree.ParserError, ValueError):
+            return
+        assert_same_walk(compiled, tree)
+        # A walk from inside the tree, as for a profile's selector: the element and its tail.
+        for element in list(tree.iter())[1::7]:
+            assert_same_walk(compiled, element)
+
+
+@needs_walk
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>a<!-- comment -->b<?pi x?>c<br><!-- x --><br>d</p>",
+        "<div><a href='/x'>a<!-- c -->b</a> <a href>empty href</a> <a>no href</a></div>",
+        "<ul role='navigation'><li><a href=' /y '>menu</a></li></ul><main><p>x</p></main>",
+        "<figure><img src='/i.png' alt=' A  b '><figcaption>cap</figcaption></figure>",
+        "<p><b>bold</b> <strong>x</strong><br><b>all bold</b></p><h2><b>T</b>itle</h2>",
+        "<p><a href='/a'><b>in</b> link <i>text</i></a><a href='/b'>\u00a0</a></p>",
+        "<p>x&nbsp;y &amp; z</p><p>\u200b</p><p>\u00a0</p>",
+        "<div>one<br>two<br><br>three<p>four</p>five</div>six",
+    ],
+)
+def test_same_walk_on_edge_cases(compiled, html):
+    assert_same_walk(compiled, _tree(html))
+    assert_same_walk(compiled, lxml.html.document_fromstring(html))
+
+
+@needs_walk
+def test_same_walk_with_namespaced_elements_and_attributes(compiled):
+    root = _tree("<html><body><div><p>before</p></div></body></html>")
+    div = root.find(".//div")
+    foreign = etree.SubElement(div, "{http://example.org/ns}p")
+    foreign.text, foreign.tail = "namespaced", " tail"
+    link = etree.SubElement(div, "a", {"{http://example.org/ns}href": "/not-an-href"})
+    link.text = "a link without href"
+    nav = etree.SubElement(div, "nav", {"{http://example.org/ns}role": "main"})
+    nav.text = "navigation all the same"
+    assert_same_walk(compiled, root)
+    blocks, _, anchors = compiled(root, SPLIT_LINE)
+    assert [b.chrome for b in blocks if b.text == "navigation all the same"] == ["nav"]
+    assert anchors == []
+
+
+def _run(code: str, *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+
+
+WHICH_WALK = """
+    import warnings
+    warnings.simplefilter("always")
+    from scoparchive.pages import document
+    print(document.linearize is document._linearize, document.__file__)
+"""
+
+
+@needs_walk
+def test_pure_python_on_request(compiled, tmp_path):
+    env = {**os.environ, "SCOPARCHIVE_PURE_PYTHON": "1"}
+    result = _run(WHICH_WALK, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "True"
+
+
+@needs_walk
+def test_a_build_older_than_its_source_is_not_used(compiled, tmp_path):
+    package = Path(scoparchive.__file__).parent
+    copy = tmp_path / "scoparchive"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    built = copy / "pages" / Path(_walk.__file__).name
+    source = copy / "pages" / "_walk.pyx"
+    env = {key: value for key, value in os.environ.items() if key != "SCOPARCHIVE_PURE_PYTHON"}
+    env["PYTHONPATH"] = str(tmp_path)
+
+    os.utime(source, (built.stat().st_mtime - 10,) * 2)
+    current = _run(WHICH_WALK, env=env, cwd=tmp_path)
+    assert current.returncode == 0, current.stderr
+    assert current.stdout.split() == ["False", str(copy / "pages" / "document.py")]
+    assert "older than" not in current.stderr
+
+    os.utime(source, (built.stat().st_mtime + 10,) * 2)
+    stale = _run(WHICH_WALK, env=env, cwd=tmp_path)
+    assert stale.returncode == 0, stale.stderr
+    assert stale.stdout.split() == ["True", str(copy / "pages" / "document.py")]
+    assert "older than _walk.pyx" in stale.stderr
