@@ -3,7 +3,9 @@
 ``document._linearize`` is the reference; ``_walk.linearize`` walks libxml2's nodes in C for
 speed. Both must give equal blocks, images and anchors on every fixture, every replica page in
 every markup and random markup, trees with comments, processing instructions, namespaces and
-entities, and walks started inside a tree (a selector's element, with its tail).
+entities, and walks started inside a tree (a selector's element, with its tail). So must the
+two searches for the holders of hiding attributes, and ``clean_line`` and its compiled
+shortcut.
 """
 
 from __future__ import annotations
@@ -19,14 +21,24 @@ from pathlib import Path
 import lxml.html
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from test_pages_robustness import attributed_soup
 
 import scoparchive
 from scoparchive.pages import document
-from scoparchive.pages.document import _linearize, _parsable, _parse, decode, prune
+from scoparchive.pages.document import (
+    _HIDING_ATTRIBUTES,
+    _attribute_holders,
+    _linearize,
+    _parsable,
+    _parse,
+    decode,
+    prune,
+)
 from scoparchive.pages.layout import site_text
 from scoparchive.profiles import DEFAULT_PROFILE
+from scoparchive.text.normalise import clean_line
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
@@ -61,6 +73,7 @@ def compiled():
 def test_the_compiled_walk_is_the_one_in_use(compiled):
     assert document.linearize is compiled
     assert document.linearize is not _linearize
+    assert document.attribute_holders is _walk.attribute_holders
 
 
 def assert_same_walk(compiled, root) -> None:
@@ -114,7 +127,7 @@ def test_same_walk_on_random_markup(compiled, html):
             return
         assert_same_walk(compiled, tree)
         # A walk from inside the tree, as for a profile's selector: the element and its tail.
-        for element in list(tree.iter())[1::7]:
+        for element in list(tree.iter(etree.Element))[1::7]:
             assert_same_walk(compiled, element)
 
 
@@ -151,6 +164,49 @@ def test_same_walk_with_namespaced_elements_and_attributes(compiled):
     blocks, _, anchors = compiled(root, SPLIT_LINE)
     assert [b.chrome for b in blocks if b.text == "navigation all the same"] == ["nav"]
     assert anchors == []
+
+
+def assert_same_holders(root) -> None:
+    if root is None:
+        return
+    for names in _HIDING_ATTRIBUTES.values():
+        if names:
+            assert _walk.attribute_holders(root, names) == _attribute_holders(root, names)
+
+
+@needs_walk
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attributed_soup())
+def test_same_holders_of_hiding_attributes_on_random_markup(compiled, html):
+    root = _parse(_parsable(html))
+    assert_same_holders(root)
+    if root is not None:
+        for element in list(root.iter())[1::5]:  # the whole document, whatever the start
+            assert_same_holders(element)
+    if html.strip():
+        try:
+            assert_same_holders(lxml.html.document_fromstring(html))
+        except (etree.ParserError, ValueError):
+            pass
+
+
+@needs_walk
+def test_same_holders_with_namespaces_and_nested_holders(compiled):
+    root = _parse(_parsable("<div hidden><p style='display:none' aria-hidden='true'>x"
+                            "<span hidden>y</span></p></div><p style='color:red'>z</p>"))
+    etree.SubElement(root.find(".//body"), "p", {"{http://example.org/ns}hidden": ""})
+    assert_same_holders(root)
+    holders = _walk.attribute_holders(root, ("hidden", "aria-hidden", "style"))
+    assert [element.tag for element in holders] == ["div", "p", "p", "span", "p"]
+
+
+@needs_walk
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    "ab é’\u00a0\u202f\u2009\u200b\u00ad\t\n\r\x0b\x0c\x1c\x1f\x7f\x85\u2028\u3000\U0001F600"
+)))  # fmt: skip
+def test_compiled_clean_line_is_clean_line(compiled, text):
+    assert _walk.clean(text) == clean_line(text)
 
 
 def _run(code: str, *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:

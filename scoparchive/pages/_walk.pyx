@@ -14,10 +14,24 @@ newer than its build, ``document.py`` runs its Python loop.
 """
 
 from cpython.list cimport PyList_GET_SIZE
+from cpython.unicode cimport (
+    Py_UNICODE_ISPRINTABLE,
+    Py_UNICODE_ISSPACE,
+    PyUnicode_DATA,
+    PyUnicode_KIND,
+    PyUnicode_READ,
+)
 from libc.string cimport strcmp, strlen
 
 cimport lxml.includes.etreepublic as cetree
-from lxml.includes.tree cimport XML_ELEMENT_NODE, XML_TEXT_NODE, xmlAttr, xmlChar, xmlNode
+from lxml.includes.tree cimport (
+    XML_ELEMENT_NODE,
+    XML_TEXT_NODE,
+    xmlAttr,
+    xmlChar,
+    xmlDoc,
+    xmlNode,
+)
 
 cetree.import_lxml__etree()
 
@@ -112,12 +126,65 @@ cdef inline xmlNode* _next_element(xmlNode* c_node):
     return c_node
 
 
+cdef str _clean(str text):
+    """``clean_line(text)``: its usual case (a strip, then a printable line without a double
+    space: the line as it is) done here in one scan, anything else handed to it."""
+    cdef Py_ssize_t length = len(text), start = 0, end = length, position
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef Py_UCS4 char
+    cdef bint after_space = False
+    while start < end and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, start)):
+        start += 1
+    while end > start and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, end - 1)):
+        end -= 1
+    for position in range(start, end):
+        char = PyUnicode_READ(kind, data, position)
+        if char < 128:
+            if char == 32:
+                if after_space:
+                    return _clean_line(text)
+                after_space = True
+                continue
+            if char < 32 or char == 127:
+                return _clean_line(text)
+        elif not Py_UNICODE_ISPRINTABLE(char):
+            return _clean_line(text)
+        after_space = False
+    if start == 0 and end == length:
+        return text
+    return text[start:end]
+
+
+def clean(text):
+    """``_clean``, for the tests that hold it to ``clean_line``."""
+    return _clean(text)
+
+
+cdef object _new_block(index, text, lines, tag, level, bold, links, link_chars, chrome, figure,
+                       container):
+    """``Block(...)`` without running the dataclass's ``__init__`` in Python: its slots set."""
+    cdef object block = _Block.__new__(_Block)
+    block.index = index
+    block.text = text
+    block.lines = lines
+    block.tag = tag
+    block.level = level
+    block.bold = bold
+    block.links = links
+    block.link_chars = link_chars
+    block.chrome = chrome
+    block.figure = figure
+    block.container = container
+    return block
+
+
 cdef void _end_line(list parts, bint bold, list lines, list line_bolds) except *:
     cdef str line
     if PyList_GET_SIZE(parts) == 1:
-        line = _clean_line(parts[0])
+        line = _clean(parts[0])
     else:
-        line = _clean_line("".join(parts))
+        line = _clean("".join(parts))
     del parts[:]
     if line:
         lines.append(line)
@@ -135,19 +202,19 @@ cdef void _end_block(list blocks, list parts, bint line_bold, bint line_has_text
     if not lines:
         return
     for open_link in open_links:
-        text = _clean_line("".join(open_link[1])) if open_link[1] else ""
+        text = _clean("".join(open_link[1])) if open_link[1] else ""
         if text:
             links.append((open_link[0], text))
             open_link[1] = []
     if PyList_GET_SIZE(lines) == 1:
-        blocks.append(_Block(len(blocks), lines[0], lines, tag, level,
-                             line_bolds[0] or level > 0, links, link_chars, chrome, figure,
-                             container))
+        blocks.append(_new_block(len(blocks), lines[0], lines, tag, level,
+                                 line_bolds[0] or level > 0, links, link_chars, chrome, figure,
+                                 container))
         return
     for block_lines, bold, block_links, block_link_chars in _split_block(
         lines, line_bolds, links, link_chars, split_line
     ):
-        blocks.append(_Block(
+        blocks.append(_new_block(
             len(blocks),
             "\n".join(block_lines) if len(block_lines) > 1 else block_lines[0],
             block_lines, tag, level, bold or level > 0, block_links, block_link_chars, chrome,
@@ -236,7 +303,7 @@ def linearize(cetree._Element root not None, split_line):
                     link_text = ""
                     if text:
                         if not text.isspace():
-                            link_text = _clean_line(text)
+                            link_text = _clean(text)
                             breaks = 0
                             parts.append(text)
                             line_has_text = True
@@ -292,7 +359,7 @@ def linearize(cetree._Element root not None, split_line):
                 if link is not None:
                     open_links.pop()
                     texts = link[1]
-                    link_text = _clean_line(texts[0] if len(texts) == 1 else "".join(texts))
+                    link_text = _clean(texts[0] if len(texts) == 1 else "".join(texts))
                     anchor = (link[0], link_text)
                     anchors.append(anchor)
                     if link_text:
@@ -336,3 +403,37 @@ def linearize(cetree._Element root not None, split_line):
     _end_block(blocks, parts, line_bold, line_has_text, lines, line_bolds, links, link_chars,
                open_links, block_tag, heading_level, chrome, figure, container, split_line)
     return blocks, images, anchors
+
+
+def attribute_holders(cetree._Element root not None, tuple names):
+    """``document._attribute_holders(root, names)``: the elements of the whole document of
+    ``root`` with an attribute (without namespace) named in ``names``, once per such attribute,
+    in document order, as the XPath ``//@name | ...`` finds them."""
+    cdef cetree._Document doc = root._doc
+    cdef xmlDoc* c_doc = root._c_node.doc
+    cdef xmlNode* c_node = c_doc.children
+    cdef xmlAttr* c_attr
+    cdef list wanted = [wanted_name.encode("utf-8") for wanted_name in names]
+    cdef bytes name
+    cdef list holders = []
+    while c_node is not NULL:
+        if c_node.type == XML_ELEMENT_NODE:
+            c_attr = c_node.properties
+            while c_attr is not NULL:
+                if c_attr.ns is NULL:
+                    for name in wanted:
+                        if strcmp(<const char*>c_attr.name, name) == 0:
+                            holders.append(cetree.elementFactory(doc, c_node))
+                            break
+                c_attr = c_attr.next
+            if c_node.children is not NULL:
+                c_node = c_node.children
+                continue
+        # Document order: the next sibling, else the next sibling of the nearest ancestor.
+        while c_node is not NULL and c_node.next is NULL:
+            c_node = c_node.parent
+            if c_node is <xmlNode*>c_doc:
+                c_node = NULL
+        if c_node is not NULL:
+            c_node = c_node.next
+    return holders

@@ -261,7 +261,7 @@ def read_document(root: etree._Element | None, split_line: LineSplitter) -> Docu
 
 
 def _read(
-    root: etree._Element | None, split_line: LineSplitter, hiding: etree.XPath | None
+    root: etree._Element | None, split_line: LineSplitter, hiding: tuple[str, ...]
 ) -> Document:
     if root is None:
         return Document([], [], [], None, None)
@@ -567,15 +567,29 @@ def _image(element: etree._Element, position: int, chrome: str, figure: int) -> 
     )
 
 
-#: The attributes that can hide an element, found by libxml2: an XPath selecting the attributes
-#: themselves is several times faster than ``//*[@hidden or ...]``, which tests each element.
-#: Keyed by (the page may hold hidden/aria-hidden, it may hold style); None: neither.
-_HIDING_ATTRIBUTES: dict[tuple[bool, bool], etree.XPath | None] = {
-    (True, True): etree.XPath("//@hidden | //@aria-hidden | //@style"),
-    (True, False): etree.XPath("//@hidden | //@aria-hidden"),
-    (False, True): etree.XPath("//@style"),
-    (False, False): None,
+#: The attributes that can hide an element, by (the page may hold hidden/aria-hidden, it may hold
+#: style). Their holders are found by libxml2 (``_attribute_holders``) or by the compiled walk.
+_HIDING_ATTRIBUTES: dict[tuple[bool, bool], tuple[str, ...]] = {
+    (True, True): ("hidden", "aria-hidden", "style"),
+    (True, False): ("hidden", "aria-hidden"),
+    (False, True): ("style",),
+    (False, False): (),
 }
+#: An XPath selecting the attributes themselves is several times faster than
+#: ``//*[@hidden or ...]``, which tests each element.
+_HOLDERS_XPATH = {
+    names: etree.XPath(" | ".join(f"//@{name}" for name in names))
+    for names in _HIDING_ATTRIBUTES.values()
+    if names
+}
+
+
+def _attribute_holders(root: etree._Element, names: tuple[str, ...]) -> list[etree._Element]:
+    """The elements of ``root``'s whole document with one of the attributes ``names`` (without
+    namespace), once per such attribute, in document order."""
+    return [attribute.getparent() for attribute in _HOLDERS_XPATH[names](root)]
+
+
 _STYLE_ATTRIBUTE = re.compile(rb"style\s*=")  # in lowered bytes
 
 
@@ -587,13 +601,12 @@ def prune(root: etree._Element, *, may_hide: bool = True) -> None:
     _prune(root, _HIDING_ATTRIBUTES[may_hide, may_hide])
 
 
-def _prune(root: etree._Element, hiding: etree.XPath | None) -> None:
-    """``prune``, looking for hidden elements among those that ``hiding`` finds an attribute of."""
+def _prune(root: etree._Element, hiding: tuple[str, ...]) -> None:
+    """``prune``, looking for hidden elements among those with an attribute named in ``hiding``."""
     etree.strip_elements(root, *_SKIPPED_TAGS, with_tail=False)
-    if hiding is None:
+    if not hiding:
         return
-    for attribute in hiding(root):
-        element = attribute.getparent()
+    for element in attribute_holders(root, hiding):
         if element.getparent() is not None and _is_hidden(element.attrib):
             _drop(element)
 
@@ -630,8 +643,9 @@ def _is_tiny(attrib) -> bool:
     return False
 
 
-def _compiled_linearize() -> Callable | None:
-    """``_walk.linearize``, the compiled form of ``_linearize``, when it is built and current.
+def _compiled_walk():
+    """``_walk``, the compiled form of ``_linearize`` and ``_attribute_holders``, when it is
+    built and current.
 
     ``SCOPARCHIVE_PURE_PYTHON=1`` turns it off. A build older than its source (an edited
     ``_walk.pyx``, not yet rebuilt by ``make install``) is not used: it would read pages as the
@@ -655,9 +669,13 @@ def _compiled_linearize() -> Callable | None:
         return None
     _walk.setup(_BLOCK_TAGS, _HEADING_LEVELS, _LANDMARK_TAGS, _LANDMARK_ROLES, Block,
                 _split_block, _image, _chrome_of, clean_line)  # fmt: skip
-    return _walk.linearize
+    return _walk
 
 
+_WALK = _compiled_walk()
 #: What ``read_html`` and ``read_document`` run: the compiled walk when there is one.
 linearize: Callable[[etree._Element, LineSplitter], tuple[list[Block], list[RawImage],
-                    list[tuple[str, str]]]] = _compiled_linearize() or _linearize  # fmt: skip
+                    list[tuple[str, str]]]] = _WALK.linearize if _WALK else _linearize  # fmt: skip
+attribute_holders: Callable[[etree._Element, tuple[str, ...]], list[etree._Element]] = (
+    _WALK.attribute_holders if _WALK else _attribute_holders
+)
