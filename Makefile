@@ -11,8 +11,8 @@ PYTEST_ARGS ?=
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-# setup.py compiles scoparchive/pages/_walk.pyx: an edit of it reinstalls (and rebuilds).
-$(INSTALLED): pyproject.toml setup.py scoparchive/pages/_walk.pyx
+# setup.py compiles scoparchive/_speedups.pyx: an edit of it reinstalls (and rebuilds).
+$(INSTALLED): pyproject.toml setup.py scoparchive/_speedups.pyx
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

@@ -1,8 +1,9 @@
-"""The optional compiled part of scoparchive: ``scoparchive/pages/_walk.pyx``.
+"""The optional compiled part of scoparchive: ``scoparchive/_speedups.pyx``.
 
-Everything else is in pyproject.toml. The extension is the compiled form of the page walk in
-``scoparchive/pages/document.py``; when Cython or a C compiler is missing, the build goes on
-without it and scoparchive reads pages in pure Python (same records, slower).
+Everything else is in pyproject.toml. The extension holds compiled forms of a few Python
+functions (the page walk of ``scoparchive/pages/document.py`` above all; see
+``scoparchive/speedups.py``). When Cython or a C compiler is missing, the build goes on without
+it and scoparchive runs those functions in Python: same records, slower.
 """
 
 from setuptools import Extension, setup
@@ -14,13 +15,13 @@ def extensions() -> list[Extension]:
         from Cython.Build import cythonize
     except ImportError:
         return []
-    walk = Extension(
-        "scoparchive.pages._walk",
-        ["scoparchive/pages/_walk.pyx"],
+    speedups = Extension(
+        "scoparchive._speedups",
+        ["scoparchive/_speedups.pyx"],
         include_dirs=lxml.get_include(),
         optional=True,  # a failed compilation is a warning: the pure Python walk stands in
     )
-    return cythonize([walk], language_level=3, quiet=True)
+    return cythonize([speedups], language_level=3, quiet=True)
 
 
 setup(ext_modules=extensions())

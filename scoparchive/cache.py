@@ -42,8 +42,8 @@ CACHE_FILE = "parsed-pages.sqlite"
 CACHE_FORMAT = 2
 #: What a parse depends on, relative to the package: the page objects, the text helpers, the
 #: records they fill, the site profiles and the reference data (department names, communes).
-PARSER_SOURCES = ("pages", "text", "items.py", "profiles.py", "geo.py", "data")
-#: Files compiled from those sources (``pages/_walk.pyx``): rebuilt by every install, they would
+PARSER_SOURCES = ("pages", "text", "items.py", "profiles.py", "geo.py", "data", "_speedups.pyx")
+#: Files compiled from those sources (``_speedups.pyx``): rebuilt by every install, they would
 #: empty the cache each time; their source is in the digest.
 BUILD_PRODUCTS = frozenset((".c", ".so", ".pyd"))
 #: Third-party libraries whose upgrade may change what a page parses to.

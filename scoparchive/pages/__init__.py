@@ -69,7 +69,8 @@ def extract(
     html = decode(body, content_type)
     doc = read_html(html, text.stands_alone)
     layout = analyse(doc, text)
-    page_type = classify(url, layout, signals(layout, Resolver(url, doc.base_href, profile)))
+    resolver = Resolver(url, doc.base_href, profile)
+    page_type = classify(url, layout, signals(layout, resolver))
     if page_type in _UNDATED_TYPES:
         layout = analyse(doc, text, dated=False)
     page_class = PAGE_OBJECTS[page_type]
@@ -79,7 +80,8 @@ def extract(
     if root is not None:
         prune(root)
         overrides, body_texts = select(root, profile.selectors, text.stands_alone)
-        page = page_class(url, layout, profile, overrides=overrides, body_texts=body_texts)
+        page = page_class(url, layout, profile, overrides=overrides, body_texts=body_texts,
+                          resolver=resolver)  # fmt: skip
     else:
-        page = page_class(url, layout, profile)
+        page = page_class(url, layout, profile, resolver=resolver)
     return page.to_item()

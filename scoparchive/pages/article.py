@@ -8,6 +8,7 @@ from scoparchive.items import Article, Image, ParsedPage
 from scoparchive.pages.base import PageObject
 from scoparchive.pages.body import Body, extract_body
 from scoparchive.pages.layout import Layout
+from scoparchive.pages.urls import Resolver
 from scoparchive.profiles import SiteProfile
 from scoparchive.text.dates import date_from_legacy_url, find_french_date
 from scoparchive.text.normalise import fold
@@ -27,8 +28,9 @@ class ArticlePage(PageObject):
         *,
         overrides: dict[str, str] | None = None,
         body_texts: frozenset[str] | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
-        super().__init__(url, layout, profile)
+        super().__init__(url, layout, profile, resolver=resolver)
         self.overrides = overrides or {}
         alts = frozenset(
             fold(raw.alt)

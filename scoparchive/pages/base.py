@@ -15,11 +15,14 @@ class PageObject:
 
     page_type = "unknown"
 
-    def __init__(self, url: str, layout: Layout, profile: SiteProfile) -> None:
+    def __init__(
+        self, url: str, layout: Layout, profile: SiteProfile, *, resolver: Resolver | None = None
+    ) -> None:
         self.url = url
         self.layout = layout
         self.profile = profile
-        self.resolver = Resolver(url, layout.doc.base_href, profile)
+        # The classifier's resolver, when given: it has joined the page's hrefs already.
+        self.resolver = resolver or Resolver(url, layout.doc.base_href, profile)
         # Contacts in the text of each block (by index), found once: a roundup reads its body's
         # contacts, then each item's.
         self._text_contacts: dict[int, list[Contact]] = {}

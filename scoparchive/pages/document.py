@@ -10,15 +10,13 @@ apart, with their position in the flow of blocks.
 from __future__ import annotations
 
 import codecs
-import os
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from lxml import etree
 
+from scoparchive import speedups
 from scoparchive.text.normalise import clean_line
 
 _BLOCK_TAGS = frozenset(
@@ -115,6 +113,7 @@ _UNPARSABLE_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff
 _UNPARSABLE_LITERALS = tuple(
     chr(code) for code in (*range(0x09), 0x0B, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)
 )  # _UNPARSABLE_CHARS but the surrogates
+_UNPARSABLE_SEQUENCES = tuple(char.encode("utf-8") for char in _UNPARSABLE_LITERALS)
 #: A plain etree parser: lxml.html's element classes cost a Python lookup per element. It reads
 #: UTF-8 bytes (see ``_parsable``), whatever a ``<meta charset>`` in them says; no table of ids.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, encoding="utf-8",
@@ -189,7 +188,11 @@ def _declared_charset(body: bytes, content_type: str | None) -> str | None:
                       (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
         if body.startswith(bom):
             candidates.insert(0, name)
-    if match := _META_CHARSET.search(body[:4096]):
+    head = body[:4096]
+    # Where a match can start: at most 205 bytes ("<meta" and 200 more) before the first
+    # "charset", found by memchr-like search rather than by the regex at every byte.
+    first = head.lower().find(b"charset")
+    if first >= 0 and (match := _META_CHARSET.search(head, max(0, first - 205))):
         candidates.append(match[1].decode("ascii", "replace"))
     for name in candidates:
         name = name.strip().lower()
@@ -224,15 +227,27 @@ def _parsable(text: str) -> bytes:
     which lxml has to hand over in another form.
     """
     text = _XML_DECLARATION.sub("", text, count=1)
-    # ``in`` runs memchr-like loops; the regex would test each character (~4 ns).
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (only in a str given as such, never decoded)
+        data = None
+    # The usual case, found on the bytes: the scan of a str is slower once it holds a ``’``.
+    if data is not None and not holds_unparsable(data):
+        return b"" if text.isspace() else data
     if any(char in text for char in _UNPARSABLE_LITERALS):
         text = _UNPARSABLE_CHARS.sub("", text)
     if text.isspace():
         return b""
     try:
         return text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate (only in a str given as such, never decoded)
+    except UnicodeEncodeError:
         return _UNPARSABLE_CHARS.sub("", text).encode("utf-8")
+
+
+def _holds_unparsable(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` holds a character of ``_UNPARSABLE_CHARS`` (each is a byte
+    sequence of its own in UTF-8; ``in`` on bytes runs memchr)."""
+    return any(sequence in data for sequence in _UNPARSABLE_SEQUENCES)
 
 
 def read_html(text: str, split_line: LineSplitter) -> Document:
@@ -643,39 +658,16 @@ def _is_tiny(attrib) -> bool:
     return False
 
 
-def _compiled_walk():
-    """``_walk``, the compiled form of ``_linearize`` and ``_attribute_holders``, when it is
-    built and current.
-
-    ``SCOPARCHIVE_PURE_PYTHON=1`` turns it off. A build older than its source (an edited
-    ``_walk.pyx``, not yet rebuilt by ``make install``) is not used: it would read pages as the
-    source no longer says.
-    """
-    if os.environ.get("SCOPARCHIVE_PURE_PYTHON"):
-        return None
-    try:
-        from scoparchive.pages import _walk
-    except ImportError:
-        return None
-    source = Path(__file__).with_name("_walk.pyx")
-    built = Path(_walk.__file__)
-    if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
-        warnings.warn(
-            f"{built.name} is older than {source.name}: reading pages in pure Python until "
-            "`make install` (or `pip install -e .`) rebuilds it",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return None
-    _walk.setup(_BLOCK_TAGS, _HEADING_LEVELS, _LANDMARK_TAGS, _LANDMARK_ROLES, Block,
-                _split_block, _image, _chrome_of, clean_line)  # fmt: skip
-    return _walk
-
-
-_WALK = _compiled_walk()
+_SPEEDUPS = speedups.compiled()
+if _SPEEDUPS is not None:
+    _SPEEDUPS.setup_walk(_BLOCK_TAGS, _HEADING_LEVELS, _LANDMARK_TAGS, _LANDMARK_ROLES, Block,
+                         _split_block, _image, _chrome_of, clean_line)  # fmt: skip
 #: What ``read_html`` and ``read_document`` run: the compiled walk when there is one.
 linearize: Callable[[etree._Element, LineSplitter], tuple[list[Block], list[RawImage],
-                    list[tuple[str, str]]]] = _WALK.linearize if _WALK else _linearize  # fmt: skip
+                    list[tuple[str, str]]]] = _SPEEDUPS.linearize if _SPEEDUPS else _linearize  # fmt: skip
 attribute_holders: Callable[[etree._Element, tuple[str, ...]], list[etree._Element]] = (
-    _WALK.attribute_holders if _WALK else _attribute_holders
+    _SPEEDUPS.attribute_holders if _SPEEDUPS else _attribute_holders
+)
+holds_unparsable: Callable[[bytes], bool] = (
+    _SPEEDUPS.holds_unparsable if _SPEEDUPS else _holds_unparsable
 )

@@ -10,6 +10,7 @@ from scoparchive.profiles import SiteProfile
 from scoparchive.text.contacts import deobfuscate_email, normalise_phone
 
 _UNSEEN = object()  # an href not met yet
+_WEB_SCHEMES = ("http://", "https://")
 _NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:", "#", "about:", "callto:", "sms:")
 
 
@@ -50,10 +51,15 @@ class Resolver:
 
     def link(self, href: str, text: str) -> Link | None:
         """A link to a web page (no mailto:, no fragment-only anchors), fragment dropped."""
-        if not href or href.lower().startswith(_NOT_PAGES):
+        if not href:
+            return None
+        # Most hrefs are root-relative or absolute: no lowered copy needed to know them pages.
+        if href[0] != "/" and not href.startswith(_WEB_SCHEMES) and (
+            href.lower().startswith(_NOT_PAGES)
+        ):
             return None
         url = self.absolute(href)
-        if not url or not url.lower().startswith(("http://", "https://")):
+        if not url or not (url.startswith(_WEB_SCHEMES) or url.lower().startswith(_WEB_SCHEMES)):
             return None
         if "#" in url:
             url = url.split("#", 1)[0]

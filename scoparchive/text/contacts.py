@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
+from scoparchive import speedups
 from scoparchive.items import Contact
 
 _AT = r"\s*[\[\(\{]\s*(?:at|arobase|chez)\s*[\]\)\}]\s*"
@@ -77,9 +79,13 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
 
     ``context`` is given to every contact found; by default each gets the line it sits on.
     """
+    has_at, has_bracket, digits_from, may_hold_web = contact_signs(text)
+    may_hold_email = has_at or (has_bracket and _MAY_HOLD_EMAIL.search(text) is not None)
+    if not may_hold_email and digits_from < 0 and not may_hold_web:  # most paragraphs
+        return []
     found: list[tuple[int, Contact]] = []
     email_spans: list[tuple[int, int]] = []
-    emails = _EMAIL.finditer(text) if _may_hold_email(text) else ()
+    emails = _EMAIL.finditer(text) if may_hold_email else ()
     for match in emails:
         value = deobfuscate_email(match[0])
         if _EMAIL_STRICT.match(value):
@@ -87,13 +93,13 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
             found.append(
                 (match.start(), Contact("email", value, match[0], context or _line_at(text, match)))
             )
-    # A scan for a run of digits first: a run of five starts no later than a phone's or a postal
-    # code's, so the scans for those can start there.
-    number = _MAY_HOLD_NUMBER.search(text)
-    digits_from = number.start() if number else -1
+    # A run of five digits starts no later than a phone's or a postal code's: the scans for
+    # those start there.
     phones = (
         _PHONE.finditer(text)
-        if number and ("0" in text or "+" in text) and _MAY_HOLD_PHONE.search(text, digits_from)
+        if digits_from >= 0
+        and ("0" in text or "+" in text)
+        and _MAY_HOLD_PHONE.search(text, digits_from)
         else ()
     )
     for match in phones:
@@ -102,7 +108,7 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
             found.append(
                 (match.start(), Contact("phone", value, match[0], context or _line_at(text, match)))
             )
-    webs = _WEB.finditer(text) if "://" in text or "www." in text.lower() else ()
+    webs = _WEB.finditer(text) if may_hold_web else ()
     for match in webs:
         if any(start <= match.start() < end for start, end in email_spans):
             continue
@@ -114,7 +120,9 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
             )
         )
     addresses = (
-        _ADDRESS.finditer(text) if number and _MAY_HOLD_ADDRESS.search(text, digits_from) else ()
+        _ADDRESS.finditer(text)
+        if digits_from >= 0 and _MAY_HOLD_ADDRESS.search(text, digits_from)
+        else ()
     )
     for match in addresses:
         value = f"{' '.join(match['street'].split())}, {match['code']} {match['town'].strip()}"
@@ -125,10 +133,24 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
     return [contact for _, contact in found]
 
 
-def _may_hold_email(text: str) -> bool:
-    if "@" in text:
-        return True
-    return ("[" in text or "(" in text or "{" in text) and bool(_MAY_HOLD_EMAIL.search(text))
+def _contact_signs(text: str) -> tuple[bool, bool, int, bool]:
+    """What the cheap tests of ``find_contacts`` read: whether ``text`` holds "@", whether it
+    holds one of ``[({`` (an obfuscated "[at]"), where its first run of five digits
+    (``_MAY_HOLD_NUMBER``) starts (-1: none), whether it holds "://" or "www." in any case."""
+    number = _MAY_HOLD_NUMBER.search(text)
+    return (
+        "@" in text,
+        "[" in text or "(" in text or "{" in text,
+        number.start() if number else -1,
+        "://" in text or "www." in text.lower(),
+    )
+
+
+_SPEEDUPS = speedups.compiled()
+#: One scan of the text in C where scoparchive is compiled (``_speedups.contact_signs``).
+contact_signs: Callable[[str], tuple[bool, bool, int, bool]] = (
+    _SPEEDUPS.contact_signs if _SPEEDUPS else _contact_signs
+)
 
 
 def _line_at(text: str, match: re.Match) -> str:

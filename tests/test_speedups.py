@@ -1,15 +1,16 @@
-"""The compiled page walk (``pages/_walk.pyx``) reads every tree as the Python one does.
+"""The compiled helpers (``scoparchive/_speedups.pyx``) give what their Python functions give.
 
-``document._linearize`` is the reference; ``_walk.linearize`` walks libxml2's nodes in C for
-speed. Both must give equal blocks, images and anchors on every fixture, every replica page in
-every markup and random markup, trees with comments, processing instructions, namespaces and
+``document._linearize`` is the reference of ``_speedups.linearize``, which walks libxml2's
+nodes in C: both must give equal blocks, images and anchors on every fixture, every replica page
+in every markup and random markup, trees with comments, processing instructions, namespaces and
 entities, and walks started inside a tree (a selector's element, with its tail). So must the
-two searches for the holders of hiding attributes, and ``clean_line`` and its compiled
-shortcut.
+two searches for the holders of hiding attributes, ``clean_line`` and its compiled shortcut, and
+the scans of text (unparsable bytes, the signs of a contact).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -26,10 +27,12 @@ from lxml import etree
 from test_pages_robustness import attributed_soup
 
 import scoparchive
+from scoparchive import speedups
 from scoparchive.pages import document
 from scoparchive.pages.document import (
     _HIDING_ATTRIBUTES,
     _attribute_holders,
+    _holds_unparsable,
     _linearize,
     _parsable,
     _parse,
@@ -38,6 +41,7 @@ from scoparchive.pages.document import (
 )
 from scoparchive.pages.layout import site_text
 from scoparchive.profiles import DEFAULT_PROFILE
+from scoparchive.text import contacts
 from scoparchive.text.normalise import clean_line
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,29 +55,32 @@ def _compiler() -> str | None:
 
 
 try:
-    from scoparchive.pages import _walk
+    from scoparchive import _speedups
 except ImportError:  # not built: the tests below say why
-    _walk = None
+    _speedups = None
 
-needs_walk = pytest.mark.skipif(
-    _walk is None and _compiler() is None,
-    reason="no C compiler: scoparchive reads pages with its pure Python walk",
+needs_speedups = pytest.mark.skipif(
+    _speedups is None and _compiler() is None,
+    reason="no C compiler: scoparchive runs its pure Python functions",
 )
 
 
 @pytest.fixture(scope="module")
 def compiled():
-    if _walk is None:
-        pytest.fail("scoparchive/pages/_walk.pyx is not built although a C compiler is here: "
+    if _speedups is None:
+        pytest.fail("scoparchive/_speedups.pyx is not built although a C compiler is here: "
                     "run `make install` (pip install -e .)")  # fmt: skip
-    return _walk.linearize
+    return _speedups.linearize
 
 
-@needs_walk
-def test_the_compiled_walk_is_the_one_in_use(compiled):
+@needs_speedups
+def test_the_compiled_helpers_are_the_ones_in_use(compiled):
+    assert speedups.compiled() is _speedups
     assert document.linearize is compiled
     assert document.linearize is not _linearize
-    assert document.attribute_holders is _walk.attribute_holders
+    assert document.attribute_holders is _speedups.attribute_holders
+    assert document.holds_unparsable is _speedups.holds_unparsable
+    assert contacts.contact_signs is _speedups.contact_signs
 
 
 def assert_same_walk(compiled, root) -> None:
@@ -89,7 +96,7 @@ def _tree(html: str):
     return root
 
 
-@needs_walk
+@needs_speedups
 def test_same_walk_on_the_fixtures(compiled):
     paths = sorted(FIXTURES.glob("*.html"))
     assert len(paths) >= 30
@@ -97,7 +104,7 @@ def test_same_walk_on_the_fixtures(compiled):
         assert_same_walk(compiled, _tree(decode(path.read_bytes())))
 
 
-@needs_walk
+@needs_speedups
 def test_same_walk_on_every_replica_page_in_every_markup(compiled):
     from scoparchive.replica.app import ReplicaApp
     from scoparchive.replica.model import ReplicaSite
@@ -114,7 +121,7 @@ def test_same_walk_on_every_replica_page_in_every_markup(compiled):
     assert walked >= 4 * 40
 
 
-@needs_walk
+@needs_speedups
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attributed_soup())
 def test_same_walk_on_random_markup(compiled, html):
@@ -131,7 +138,7 @@ def test_same_walk_on_random_markup(compiled, html):
             assert_same_walk(compiled, element)
 
 
-@needs_walk
+@needs_speedups
 @pytest.mark.parametrize(
     "html",
     [
@@ -150,7 +157,7 @@ def test_same_walk_on_edge_cases(compiled, html):
     assert_same_walk(compiled, lxml.html.document_fromstring(html))
 
 
-@needs_walk
+@needs_speedups
 def test_same_walk_with_namespaced_elements_and_attributes(compiled):
     root = _tree("<html><body><div><p>before</p></div></body></html>")
     div = root.find(".//div")
@@ -171,10 +178,10 @@ def assert_same_holders(root) -> None:
         return
     for names in _HIDING_ATTRIBUTES.values():
         if names:
-            assert _walk.attribute_holders(root, names) == _attribute_holders(root, names)
+            assert _speedups.attribute_holders(root, names) == _attribute_holders(root, names)
 
 
-@needs_walk
+@needs_speedups
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attributed_soup())
 def test_same_holders_of_hiding_attributes_on_random_markup(compiled, html):
@@ -184,29 +191,62 @@ def test_same_holders_of_hiding_attributes_on_random_markup(compiled, html):
         for element in list(root.iter())[1::5]:  # the whole document, whatever the start
             assert_same_holders(element)
     if html.strip():
-        try:
+        with contextlib.suppress(etree.ParserError, ValueError):
             assert_same_holders(lxml.html.document_fromstring(html))
-        except (etree.ParserError, ValueError):
-            pass
 
 
-@needs_walk
+@needs_speedups
 def test_same_holders_with_namespaces_and_nested_holders(compiled):
     root = _parse(_parsable("<div hidden><p style='display:none' aria-hidden='true'>x"
                             "<span hidden>y</span></p></div><p style='color:red'>z</p>"))
     etree.SubElement(root.find(".//body"), "p", {"{http://example.org/ns}hidden": ""})
     assert_same_holders(root)
-    holders = _walk.attribute_holders(root, ("hidden", "aria-hidden", "style"))
+    holders = _speedups.attribute_holders(root, ("hidden", "aria-hidden", "style"))
     assert [element.tag for element in holders] == ["div", "p", "p", "span", "p"]
 
 
-@needs_walk
+@needs_speedups
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.sampled_from(
     "ab é’\u00a0\u202f\u2009\u200b\u00ad\t\n\r\x0b\x0c\x1c\x1f\x7f\x85\u2028\u3000\U0001F600"
 )))  # fmt: skip
 def test_compiled_clean_line_is_clean_line(compiled, text):
-    assert _walk.clean(text) == clean_line(text)
+    assert _speedups.clean(text) == clean_line(text)
+
+
+@needs_speedups
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=60) | st.text(max_size=40).map(lambda text: text.encode("utf-8")))
+def test_compiled_scan_for_unparsable_bytes(compiled, data):
+    assert _speedups.holds_unparsable(data) == _holds_unparsable(data)
+
+
+@needs_speedups
+@pytest.mark.parametrize("text", ["", "a\x00", "\x1f", "\x7f", "\t\n\r\x0c", "\ufffe", "x\uffff",
+                                  "\uffbf\uefbe", "é’", "\x0b", "\x08"])  # fmt: skip
+def test_compiled_scan_for_unparsable_bytes_on_edges(compiled, text):
+    data = text.encode("utf-8")
+    assert _speedups.holds_unparsable(data) == _holds_unparsable(data)
+
+
+CONTACT_ALPHABET = "0123456789 .-/\u00a0\u0660\u0661\u06f5@[({)}:wW.Www/at"
+
+
+@needs_speedups
+@settings(max_examples=800, deadline=None)
+@given(st.text(alphabet=st.sampled_from(CONTACT_ALPHABET), max_size=30) | st.text(max_size=30))
+def test_compiled_signs_of_a_contact(compiled, text):
+    assert _speedups.contact_signs(text) == contacts._contact_signs(text)
+
+
+@needs_speedups
+def test_compiled_signs_of_a_contact_on_the_replica_texts(compiled):
+    texts = [block.text for path in sorted(FIXTURES.glob("*.html"))
+             for block in document.read_html(decode(path.read_bytes()), SPLIT_LINE).blocks]  # fmt: skip
+    assert len(texts) > 500
+    signs = [_speedups.contact_signs(text) for text in texts]
+    assert signs == [contacts._contact_signs(text) for text in texts]
+    assert {sign[2] >= 0 for sign in signs} == {True, False}  # numbers found, and not
 
 
 def _run(code: str, *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
@@ -222,7 +262,7 @@ WHICH_WALK = """
 """
 
 
-@needs_walk
+@needs_speedups
 def test_pure_python_on_request(compiled, tmp_path):
     env = {**os.environ, "SCOPARCHIVE_PURE_PYTHON": "1"}
     result = _run(WHICH_WALK, env=env, cwd=tmp_path)
@@ -230,13 +270,13 @@ def test_pure_python_on_request(compiled, tmp_path):
     assert result.stdout.split()[0] == "True"
 
 
-@needs_walk
+@needs_speedups
 def test_a_build_older_than_its_source_is_not_used(compiled, tmp_path):
     package = Path(scoparchive.__file__).parent
     copy = tmp_path / "scoparchive"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    built = copy / "pages" / Path(_walk.__file__).name
-    source = copy / "pages" / "_walk.pyx"
+    built = copy / Path(_speedups.__file__).name
+    source = copy / "_speedups.pyx"
     env = {key: value for key, value in os.environ.items() if key != "SCOPARCHIVE_PURE_PYTHON"}
     env["PYTHONPATH"] = str(tmp_path)
 
@@ -250,4 +290,4 @@ def test_a_build_older_than_its_source_is_not_used(compiled, tmp_path):
     stale = _run(WHICH_WALK, env=env, cwd=tmp_path)
     assert stale.returncode == 0, stale.stderr
     assert stale.stdout.split() == ["True", str(copy / "pages" / "document.py")]
-    assert "older than _walk.pyx" in stale.stderr
+    assert "older than _speedups.pyx" in stale.stderr

@@ -1,20 +1,25 @@
 # cython: language_level=3, boundscheck=False, initializedcheck=False
-"""The compiled form of ``document._linearize``: the same reading, over libxml2's nodes.
+"""Compiled forms of a few Python functions of scoparchive, for speed; see ``speedups.py``.
 
-``document.py`` holds the reference: a Python loop over ``etree.iterwalk``, where lxml builds a
-Python proxy per element and Python reads each tag, attribute and text through it. This module
-walks the same tree in C, through lxml's public C API (the nodes of the tree lxml built, its own
-``textOf``/``tailOf`` for texts), and makes Python objects only of what the reading keeps: the
-texts, the blocks, the links. Everything the Python loop decides, it decides the same way, in
-the same order; ``tests/test_walk.py`` holds both to identical output on every fixture, every
-replica page and random HTML. Change one, change the other.
+- ``linearize``: ``pages.document._linearize``, the reading of a page as blocks. The Python one
+  loops over ``etree.iterwalk``, where lxml builds a Python proxy per element and Python reads
+  each tag, attribute and text through it. This one walks the same tree in C, through lxml's
+  public C API (the nodes of the tree lxml built, its own ``textOf``/``tailOf`` for texts), and
+  makes Python objects only of what the reading keeps: the texts, the blocks, the links.
+  Everything the Python loop decides, it decides the same way, in the same order.
+- ``attribute_holders``: ``pages.document._attribute_holders`` (elements with a hiding
+  attribute), by a scan of the nodes rather than an XPath.
+- ``holds_unparsable``: ``pages.document._holds_unparsable``, one scan of the bytes.
+- ``contact_signs``: ``text.contacts._contact_signs``, the cheap tests before the contact
+  patterns, in one scan of the text.
 
-Optional: built when a C compiler is at hand (``setup.py``); without it, or when this source is
-newer than its build, ``document.py`` runs its Python loop.
+``tests/test_speedups.py`` holds each to the Python function's output on fixtures, replica pages
+and random input. Change one, change the other.
 """
 
 from cpython.list cimport PyList_GET_SIZE
 from cpython.unicode cimport (
+    Py_UNICODE_ISDECIMAL,
     Py_UNICODE_ISPRINTABLE,
     Py_UNICODE_ISSPACE,
     PyUnicode_DATA,
@@ -55,7 +60,7 @@ cdef dict _LANDMARK_TAGS = None
 cdef dict _LANDMARK_ROLES = None
 
 
-def setup(block_tags, heading_levels, landmark_tags, landmark_roles, block_class, split_block,
+def setup_walk(block_tags, heading_levels, landmark_tags, landmark_roles, block_class, split_block,
           image, chrome_of, clean_line):
     """Hand over document.py's tables and helpers: one definition of each, there."""
     global _Block, _split_block, _image, _chrome_of, _clean_line, _LANDMARK_TAGS, _LANDMARK_ROLES
@@ -224,7 +229,7 @@ cdef void _end_block(list blocks, list parts, bint line_bold, bint line_has_text
 def linearize(cetree._Element root not None, split_line):
     """``document._linearize(root, split_line)``: (blocks, images, anchors)."""
     if _Block is None:
-        raise RuntimeError("scoparchive.pages._walk.setup() was not called")
+        raise RuntimeError("scoparchive._speedups.setup_walk() was not called")
     cdef cetree._Document doc = root._doc
     cdef xmlNode* c_root = root._c_node
     cdef xmlNode* c_node = c_root
@@ -437,3 +442,73 @@ def attribute_holders(cetree._Element root not None, tuple names):
         if c_node is not NULL:
             c_node = c_node.next
     return holders
+
+
+# --- scans of text ----------------------------------------------------------------------------
+
+cdef bint _UNPARSABLE_BYTE[256]
+for _byte in range(256):
+    _UNPARSABLE_BYTE[_byte] = _byte < 0x20 and _byte not in (0x09, 0x0A, 0x0C, 0x0D)
+
+
+def holds_unparsable(const unsigned char[:] data not None):
+    """``_holds_unparsable(data)``: a control character (tab, line feed, form feed and
+    carriage return aside) or U+FFFE/U+FFFF (``EF BF BE``/``EF BF BF``) in UTF-8 ``data``."""
+    cdef Py_ssize_t position, length = data.shape[0]
+    cdef unsigned char byte
+    for position in range(length):
+        byte = data[position]
+        if _UNPARSABLE_BYTE[byte]:
+            return True
+        if (byte == 0xEF and position + 2 < length and data[position + 1] == 0xBF
+                and (data[position + 2] == 0xBE or data[position + 2] == 0xBF)):
+            return True
+    return False
+
+
+cdef inline bint _is_separator(Py_UCS4 char):
+    return char == 32 or char == 46 or char == 45 or char == 0xA0 or char == 47  # " .-\xa0/"
+
+
+def contact_signs(str text not None):
+    """``_contact_signs(text)``: (holds "@", holds one of ``[({``, where the first run of five
+    digits starts or -1, holds "://" or "www." in any case)."""
+    cdef Py_ssize_t length = len(text), position, step, count
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef Py_UCS4 char, following
+    cdef bint at = False, bracket = False, web = False
+    cdef Py_ssize_t digits_from = -1
+    for position in range(length):
+        char = PyUnicode_READ(kind, data, position)
+        if char == 64:  # @
+            at = True
+        elif char == 91 or char == 40 or char == 123:  # [ ( {
+            bracket = True
+        elif char == 58:  # :
+            if (not web and position + 2 < length and PyUnicode_READ(kind, data, position + 1) == 47
+                    and PyUnicode_READ(kind, data, position + 2) == 47):
+                web = True
+        elif char == 46:  # .
+            if (not web and position >= 3
+                    and PyUnicode_READ(kind, data, position - 1) in (87, 119)
+                    and PyUnicode_READ(kind, data, position - 2) in (87, 119)
+                    and PyUnicode_READ(kind, data, position - 3) in (87, 119)):
+                web = True
+        elif digits_from < 0 and Py_UNICODE_ISDECIMAL(char):
+            # \d(?:[ .\-\u00a0/]?\d){4} from here: a digit, or a separator then a digit, four times
+            step = position + 1
+            count = 0
+            while count < 4 and step < length:
+                following = PyUnicode_READ(kind, data, step)
+                if Py_UNICODE_ISDECIMAL(following):
+                    step += 1
+                elif (_is_separator(following) and step + 1 < length
+                      and Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, step + 1))):
+                    step += 2
+                else:
+                    break
+                count += 1
+            if count == 4:
+                digits_from = position
+    return at, bracket, digits_from, web
