@@ -18,6 +18,8 @@ and random input. Change one, change the other.
 """
 
 from cpython.list cimport PyList_GET_SIZE
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF
 from cpython.unicode cimport (
     Py_UNICODE_ISDECIMAL,
     Py_UNICODE_ISPRINTABLE,
@@ -30,8 +32,11 @@ from libc.string cimport strcmp, strlen
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes.tree cimport (
+    XML_CDATA_SECTION_NODE,
     XML_ELEMENT_NODE,
     XML_TEXT_NODE,
+    XML_XINCLUDE_END,
+    XML_XINCLUDE_START,
     xmlAttr,
     xmlChar,
     xmlDoc,
@@ -74,6 +79,7 @@ def setup_walk(block_tags, heading_levels, landmark_tags, landmark_roles, block_
     _KINDS[b"img"] = (IMAGE, "img", 0)
     _Block, _split_block, _image, _chrome_of, _clean_line = (
         block_class, split_block, image, chrome_of, clean_line)
+    _find_block_slots(block_class)
     _LANDMARK_TAGS = dict(landmark_tags)
     _LANDMARK_ROLES = dict(landmark_roles)
 
@@ -107,10 +113,50 @@ cdef inline str _text(const xmlChar* c_value):
     return (<const char*>c_value)[:strlen(<const char*>c_value)].decode("utf-8")
 
 
-cdef inline tuple _kind(xmlNode* c_node):
-    if c_node.ns is not NULL and cetree._getNs(c_node) is not NULL:
-        return None  # "{namespace}tag": no tag the walk knows
-    return _KINDS.get(<bytes>(<const char*>c_node.name))
+# What is read at an event: nothing, the element's text, or its tail.
+cdef enum Reading:
+    NOTHING = 0
+    TEXT = 1
+    TAIL = 2
+
+# A text as lxml would give it (``_collectText``), told before a str is made of it.
+cdef enum Blank:
+    NO_TEXT = 0  # None or ""
+    ASCII_BLANK = 1  # spaces, tabs and line breaks only: blank to str.isspace() too
+    NOT_BLANK = 2  # anything else (it may still be blank to str.isspace(): NBSP...)
+
+cdef enum:
+    KNOWN_NAMES = 48  # distinct tag names remembered per page
+
+
+cdef inline xmlNode* _text_node_or_skip(xmlNode* c_node) noexcept:
+    """lxml's ``_textNodeOrSkip``: a text or CDATA node, over XInclude markers."""
+    while c_node is not NULL:
+        if c_node.type == XML_TEXT_NODE or c_node.type == XML_CDATA_SECTION_NODE:
+            return c_node
+        if c_node.type == XML_XINCLUDE_START or c_node.type == XML_XINCLUDE_END:
+            c_node = c_node.next
+        else:
+            return NULL
+    return NULL
+
+
+cdef int _blank(xmlNode* c_node) noexcept:
+    """The ``Blank`` of the text lxml collects from ``c_node`` on (``textOf``: the children;
+    ``tailOf``: the next siblings)."""
+    cdef int found = NO_TEXT
+    cdef const unsigned char* c_byte
+    c_node = _text_node_or_skip(c_node)
+    while c_node is not NULL:
+        c_byte = <const unsigned char*>c_node.content
+        if c_byte is not NULL:
+            while c_byte[0]:
+                if c_byte[0] not in (32, 9, 10, 11, 12, 13):
+                    return NOT_BLANK
+                found = ASCII_BLANK
+                c_byte += 1
+        c_node = _text_node_or_skip(c_node.next)
+    return found
 
 
 cdef inline int _element_children(xmlNode* c_node):
@@ -166,21 +212,74 @@ def clean(text):
     return _clean(text)
 
 
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        const char* name
+        int type
+        Py_ssize_t offset
+        int flags
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    object PyType_GenericAlloc(object type, Py_ssize_t items)
+    int T_OBJECT_EX
+    int READONLY
+
+BLOCK_FIELDS = ("index", "text", "lines", "tag", "level", "bold", "links", "link_chars",
+                "chrome", "figure", "container")
+cdef Py_ssize_t _BLOCK_SLOTS[11]  # where Block keeps each field (its __slots__), in that order
+cdef bint _block_slots_known = False
+
+
+cdef bint _find_block_slots(block_class) except -1:
+    """The offsets of Block's slots, when each field is a plain writable object slot: a Block
+    is then made by setting them, without the dataclass's ``__init__`` (a Python call)."""
+    global _block_slots_known
+    cdef PyMemberDef* member
+    _block_slots_known = False
+    member_descriptor = type(type.__dict__["__weakrefoffset__"])
+    if not all(isinstance(block_class.__dict__.get(name), member_descriptor)
+               for name in BLOCK_FIELDS):
+        return False
+    if type(block_class) is not type:
+        return False
+    for position, name in enumerate(BLOCK_FIELDS):
+        member = (<PyMemberDescrObject*>block_class.__dict__[name]).d_member
+        if member.type != T_OBJECT_EX or member.flags & READONLY:
+            return False
+        _BLOCK_SLOTS[position] = member.offset
+    _block_slots_known = True
+    return True
+
+
+def block_slots_known():
+    """Whether Blocks are made by setting their slots (for the tests)."""
+    return _block_slots_known
+
+
+cdef inline void _set_slot(object block, Py_ssize_t offset, object value) noexcept:
+    """A slot of a new object (NULL until set), taking a reference to ``value``."""
+    Py_INCREF(value)
+    (<PyObject**>(<char*><PyObject*>block + offset))[0] = <PyObject*>value
+
+
 cdef object _new_block(index, text, lines, tag, level, bold, links, link_chars, chrome, figure,
                        container):
-    """``Block(...)`` without running the dataclass's ``__init__`` in Python: its slots set."""
-    cdef object block = _Block.__new__(_Block)
-    block.index = index
-    block.text = text
-    block.lines = lines
-    block.tag = tag
-    block.level = level
-    block.bold = bold
-    block.links = links
-    block.link_chars = link_chars
-    block.chrome = chrome
-    block.figure = figure
-    block.container = container
+    """``Block(...)``: its slots set directly, or its ``__init__`` where they are not known."""
+    if not _block_slots_known:
+        return _Block(index, text, lines, tag, level, bold, links, link_chars, chrome, figure,
+                      container)
+    cdef object block = PyType_GenericAlloc(_Block, 0)
+    _set_slot(block, _BLOCK_SLOTS[0], index)
+    _set_slot(block, _BLOCK_SLOTS[1], text)
+    _set_slot(block, _BLOCK_SLOTS[2], lines)
+    _set_slot(block, _BLOCK_SLOTS[3], tag)
+    _set_slot(block, _BLOCK_SLOTS[4], level)
+    _set_slot(block, _BLOCK_SLOTS[5], bold)
+    _set_slot(block, _BLOCK_SLOTS[6], links)
+    _set_slot(block, _BLOCK_SLOTS[7], link_chars)
+    _set_slot(block, _BLOCK_SLOTS[8], chrome)
+    _set_slot(block, _BLOCK_SLOTS[9], figure)
+    _set_slot(block, _BLOCK_SLOTS[10], container)
     return block
 
 
@@ -248,7 +347,10 @@ def linearize(cetree._Element root not None, split_line):
     cdef list open_links = []
     cdef list outer_blocks = [], outer_links = []
     cdef tuple kind_entry
-    cdef int kind, level
+    cdef int kind, level, reading, blank
+    cdef const xmlChar* known_names[KNOWN_NAMES]
+    cdef PyObject* known_kinds[KNOWN_NAMES]  # borrowed from _KINDS (or None), alive meanwhile
+    cdef int names_known = 0, position
     cdef bint starting = True
     cdef object text, role, landmark, href, link, anchor, image
     cdef str tag, link_text
@@ -259,9 +361,24 @@ def linearize(cetree._Element root not None, split_line):
             # A comment, processing instruction or entity: skipped with its tail, as
             # _linearize skips it (and nothing below it is visited).
             starting = False
-            text = None
+            reading = NOTHING
         else:
-            kind_entry = _kind(c_node)
+            # The kind of a tag name, looked up once per name in a page: libxml2 keeps one
+            # copy of each name per document.
+            kind_entry = None
+            if c_node.ns is not NULL and cetree._getNs(c_node) is not NULL:
+                pass  # "{namespace}tag": no tag the walk knows
+            else:
+                for position in range(names_known):
+                    if known_names[position] is c_node.name:
+                        kind_entry = <tuple>known_kinds[position]
+                        break
+                else:
+                    kind_entry = _KINDS.get(<bytes>(<const char*>c_node.name))
+                    if names_known < KNOWN_NAMES:
+                        known_names[names_known] = c_node.name
+                        known_kinds[names_known] = <PyObject*>kind_entry
+                        names_known += 1
             if kind_entry is None:
                 kind, tag, level = INLINE, None, 0
             else:
@@ -269,7 +386,7 @@ def linearize(cetree._Element root not None, split_line):
         if c_node.type != XML_ELEMENT_NODE:
             pass
         elif starting:
-            text = None
+            reading = TEXT
             if kind == BLOCK:
                 if lines or line_has_text:
                     _end_block(blocks, parts, line_bold, line_has_text, lines, line_bolds, links,
@@ -290,24 +407,23 @@ def linearize(cetree._Element root not None, split_line):
                 if landmark:
                     landmarks.append(landmark)
                     chrome = _chrome_of(landmarks)
-                text = cetree.textOf(c_node)
             elif kind == LINK:
                 href = _attribute(c_node, "href")
                 if href is None:
                     outer_links.append(None)
-                    text = cetree.textOf(c_node)
                 elif _element_children(c_node):
                     link = [href.strip(), []]
                     open_links.append(link)
                     outer_links.append(link)
-                    text = cetree.textOf(c_node)
                 else:
                     outer_links.append(None)
                     href = href.strip()
-                    text = cetree.textOf(c_node)
+                    reading = NOTHING
+                    blank = _blank(c_node.children)
+                    text = cetree.textOf(c_node) if blank == NOT_BLANK else None
                     link_text = ""
-                    if text:
-                        if not text.isspace():
+                    if blank:
+                        if blank == NOT_BLANK and not text.isspace():
                             link_text = _clean(text)
                             breaks = 0
                             parts.append(text)
@@ -321,10 +437,8 @@ def linearize(cetree._Element root not None, split_line):
                     anchors.append(anchor)
                     if link_text:
                         links.append(anchor)
-                    text = None
             elif kind == BOLD:
                 bold_depth += 1
-                text = cetree.textOf(c_node)
             elif kind == BREAK:
                 breaks += 1
                 if breaks >= 2:
@@ -336,14 +450,10 @@ def linearize(cetree._Element root not None, split_line):
                 elif line_has_text:
                     _end_line(parts, line_bold, lines, line_bolds)
                     line_bold, line_has_text = True, False
-                text = cetree.textOf(c_node)
             elif kind == IMAGE:
                 image = _image(cetree.elementFactory(doc, c_node), len(blocks), chrome, figure)
                 if image is not None:
                     images.append(image)
-                text = cetree.textOf(c_node)
-            else:
-                text = cetree.textOf(c_node)
         else:
             if kind == BLOCK:
                 if lines or line_has_text:
@@ -371,10 +481,19 @@ def linearize(cetree._Element root not None, split_line):
                         links.append(anchor)
             elif kind == BOLD:
                 bold_depth -= 1
-            text = cetree.tailOf(c_node)
+            reading = TAIL
 
-        if text:
-            if text.isspace():
+        # The text read at this event, told blank or not before any str is made of it.
+        if reading == TEXT:
+            blank = _blank(c_node.children)
+        elif reading == TAIL:
+            blank = _blank(c_node.next)
+        else:
+            blank = NO_TEXT
+        if blank == NOT_BLANK:
+            text = cetree.textOf(c_node) if reading == TEXT else cetree.tailOf(c_node)
+        if blank:
+            if blank == ASCII_BLANK or text.isspace():
                 if line_has_text:
                     parts.append(" ")
             else:

@@ -81,6 +81,7 @@ def test_the_compiled_helpers_are_the_ones_in_use(compiled):
     assert document.attribute_holders is _speedups.attribute_holders
     assert document.holds_unparsable is _speedups.holds_unparsable
     assert contacts.contact_signs is _speedups.contact_signs
+    assert _speedups.block_slots_known()  # Blocks made without a Python call
 
 
 def assert_same_walk(compiled, root) -> None:
