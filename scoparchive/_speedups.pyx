@@ -57,7 +57,6 @@ cdef enum Kind:
 cdef dict _KINDS = {}  # tag name (bytes, as libxml2 has it) → (Kind, tag as str, heading level)
 
 cdef object _Block = None
-cdef object _split_block = None
 cdef object _image = None
 cdef object _chrome_of = None
 cdef object _clean_line = None
@@ -65,10 +64,10 @@ cdef dict _LANDMARK_TAGS = None
 cdef dict _LANDMARK_ROLES = None
 
 
-def setup_walk(block_tags, heading_levels, landmark_tags, landmark_roles, block_class, split_block,
-          image, chrome_of, clean_line):
+def setup_walk(block_tags, heading_levels, landmark_tags, landmark_roles, block_class, image,
+               chrome_of, clean_line):
     """Hand over document.py's tables and helpers: one definition of each, there."""
-    global _Block, _split_block, _image, _chrome_of, _clean_line, _LANDMARK_TAGS, _LANDMARK_ROLES
+    global _Block, _image, _chrome_of, _clean_line, _LANDMARK_TAGS, _LANDMARK_ROLES
     _KINDS.clear()
     for tag in block_tags:
         _KINDS[tag.encode("ascii")] = (BLOCK, tag, heading_levels.get(tag, 0))
@@ -77,8 +76,7 @@ def setup_walk(block_tags, heading_levels, landmark_tags, landmark_roles, block_
     _KINDS[b"strong"] = (BOLD, "strong", 0)
     _KINDS[b"br"] = (BREAK, "br", 0)
     _KINDS[b"img"] = (IMAGE, "img", 0)
-    _Block, _split_block, _image, _chrome_of, _clean_line = (
-        block_class, split_block, image, chrome_of, clean_line)
+    _Block, _image, _chrome_of, _clean_line = block_class, image, chrome_of, clean_line
     _find_block_slots(block_class)
     _LANDMARK_TAGS = dict(landmark_tags)
     _LANDMARK_ROLES = dict(landmark_roles)
@@ -315,14 +313,48 @@ cdef void _end_block(list blocks, list parts, bint line_bold, bint line_has_text
                                  line_bolds[0] or level > 0, links, link_chars, chrome, figure,
                                  container))
         return
-    for block_lines, bold, block_links, block_link_chars in _split_block(
-        lines, line_bolds, links, link_chars, split_line
-    ):
-        blocks.append(_new_block(
-            len(blocks),
-            "\n".join(block_lines) if len(block_lines) > 1 else block_lines[0],
-            block_lines, tag, level, bold or level > 0, block_links, block_link_chars, chrome,
-            figure, container))
+    _split_block(blocks, lines, line_bolds, links, link_chars, tag, level, chrome, figure,
+                 container, split_line)
+
+
+cdef void _split_block(list blocks, list lines, list bolds, list links, Py_ssize_t link_chars,
+                       str tag, int level, str chrome, Py_ssize_t figure, Py_ssize_t container,
+                       object split_line) except *:
+    """``document._split_block``, and a Block of each part: the lines that stand alone (a bold
+    heading, a date line) are blocks of their own."""
+    cdef Py_ssize_t count = PyList_GET_SIZE(lines), position, start = 0
+    cdef list alone = [bool(split_line(lines[position], bolds[position]))
+                       for position in range(count)]
+    if not any(alone):
+        blocks.append(_new_block(len(blocks), "\n".join(lines), lines, tag, level,
+                                 all(bolds) or level > 0, links, link_chars, chrome, figure,
+                                 container))
+        return
+    for position in range(count):
+        if alone[position]:
+            _add_part(blocks, lines, bolds, links, start, position, tag, level, chrome, figure,
+                      container)
+            _add_part(blocks, lines, bolds, links, position, position + 1, tag, level, chrome,
+                      figure, container)
+            start = position + 1
+    _add_part(blocks, lines, bolds, links, start, count, tag, level, chrome, figure, container)
+
+
+cdef void _add_part(list blocks, list lines, list bolds, list links, Py_ssize_t start,
+                    Py_ssize_t end, str tag, int level, str chrome, Py_ssize_t figure,
+                    Py_ssize_t container) except *:
+    """The Block of lines ``start:end``, if any, with the links whose text it holds."""
+    if start >= end:
+        return
+    cdef list part_lines = lines[start:end]
+    cdef str text = "\n".join(part_lines) if end - start > 1 else part_lines[0]
+    cdef list part_links = [link for link in links if link[1] in text]
+    cdef Py_ssize_t part_link_chars = 0
+    for link in part_links:
+        part_link_chars += len(link[1])
+    blocks.append(_new_block(len(blocks), text, part_lines, tag, level,
+                             all(bolds[start:end]) or level > 0, part_links, part_link_chars,
+                             chrome, figure, container))
 
 
 def linearize(cetree._Element root not None, split_line):

@@ -661,7 +661,7 @@ def _is_tiny(attrib) -> bool:
 _SPEEDUPS = speedups.compiled()
 if _SPEEDUPS is not None:
     _SPEEDUPS.setup_walk(_BLOCK_TAGS, _HEADING_LEVELS, _LANDMARK_TAGS, _LANDMARK_ROLES, Block,
-                         _split_block, _image, _chrome_of, clean_line)  # fmt: skip
+                         _image, _chrome_of, clean_line)  # fmt: skip
 #: What ``read_html`` and ``read_document`` run: the compiled walk when there is one.
 linearize: Callable[[etree._Element, LineSplitter], tuple[list[Block], list[RawImage],
                     list[tuple[str, str]]]] = _SPEEDUPS.linearize if _SPEEDUPS else _linearize  # fmt: skip

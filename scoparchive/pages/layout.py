@@ -77,7 +77,9 @@ class SiteText:
 
     def stands_alone(self, line: str, bold: bool) -> bool:
         """Lines that are blocks of their own even when only a ``<br>`` separates them."""
-        if bold and len(line) <= 150:
+        if len(line) > 150:  # too long for any test below but the logo line's
+            return is_logo_line(line)
+        if bold:
             return True
         return (
             parse_date_line(line) is not None
