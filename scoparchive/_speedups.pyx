@@ -197,6 +197,11 @@ cdef str _clean(str text):
                 continue
             if char < 32 or char == 127:
                 return _clean_line(text)
+        elif char <= 0xFF:  # Latin-1: printable from U+00A1 on, the soft hyphen aside
+            if char <= 0xA0 or char == 0xAD:
+                return _clean_line(text)
+        elif 0x2010 <= char <= 0x2027:  # dashes, quotes, ellipsis: printable
+            pass
         elif not Py_UNICODE_ISPRINTABLE(char):
             return _clean_line(text)
         after_space = False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoparchive.text.contacts import deobfuscate_email, find_contacts, normalise_phone
 from scoparchive.text.dates import date_from_legacy_url, find_french_date, parse_date_line
@@ -131,3 +133,46 @@ def test_address_with_cedex_and_phone_after():
 def test_normalise_spaces():
     assert clean_line("  souhaitez\u202f?\u00a0Oui\u200b  ") == "souhaitez ? Oui"
     assert normalise_space("a \n\n  b\u00a0 c \r\n") == "a\nb c"
+
+
+# --- shortcuts of the hot predicates, against their definitions -------------------------------
+
+DATE_ALPHABET = "0123456789 ./-PpUuBbLlIiÉéEeıAa\u00a0\u2009\t\n"
+
+
+def _date_line_by_definition(text: str):
+    """parse_date_line without its shortcuts: the pattern on the whitespace-collapsed text."""
+    from scoparchive.text.dates import _DATE_LINE, _safe_date
+
+    if len(text) > 40:
+        return None
+    match = _DATE_LINE.match(" ".join(text.split()))
+    return _safe_date(int(match[3]), int(match[2]), int(match[1])) if match else None
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(DATE_ALPHABET), max_size=30)
+       | st.sampled_from(["Publié le 04 04 2020", "publiée le 4.4.2020", "Le 04/04/2020",
+                          "LE 1 1 2001", "pubLIÉE  le 31-12-1999", "Le 4 4 2020 "]))  # fmt: skip
+def test_date_line_shortcut_keeps_the_definition(text):
+    assert parse_date_line(text) == _date_line_by_definition(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("lLoOgG x-é\u00a0"), min_size=140, max_size=220),
+       st.booleans())  # fmt: skip
+def test_a_long_line_stands_alone_only_as_a_logo_line(line, bold):
+    from scoparchive.pages.layout import is_boilerplate_line, is_item_heading, site_text
+    from scoparchive.profiles import DEFAULT_PROFILE
+
+    text = site_text(DEFAULT_PROFILE)
+    by_definition = (
+        (bold and len(line) <= 150)
+        or parse_date_line(line) is not None
+        or is_boilerplate_line(line)
+        or (len(line) <= 120 and line.endswith((")", "):")) and is_item_heading(line))
+        or text.is_header_line(line)
+        or text.is_teaser_heading(line)
+    )
+    assert text.stands_alone(line, bold) == by_definition
+    assert text.stands_alone("logo " + line[:40].strip() + "x" * 120, False) is False

@@ -40,7 +40,14 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 def parse_date_line(text: str) -> date | None:
     """``"04 04 2020"`` → 4 April 2020; anything but a whole date line → None."""
-    if len(text) > 40 or (not text[:1].isdigit() and text[:1] not in "PpLl"):
+    if len(text) > 40:
+        return None
+    first = text[:1]
+    # Before the day: nothing, "Publié(e) le " or "Le " (case aside). The second letter tells
+    # most lines out ("Les dernières actualités", "Lire plus", "Partager") without the regex.
+    if not first.isdigit() and not (
+        (first in "Pp" and text[1:2] in "Uu") or (first in "Ll" and text[1:2] in "Ee")
+    ):
         return None
     match = _DATE_LINE.match(" ".join(text.split()))
     if not match:
