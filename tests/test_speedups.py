@@ -250,6 +250,59 @@ def test_compiled_signs_of_a_contact_on_the_replica_texts(compiled):
     assert {sign[2] >= 0 for sign in signs} == {True, False}  # numbers found, and not
 
 
+def _pure_python(patch: pytest.MonkeyPatch) -> None:
+    """scoparchive's Python functions where the compiled ones run, as without the build."""
+    patch.setattr(document, "linearize", document._linearize)
+    patch.setattr(document, "attribute_holders", document._attribute_holders)
+    patch.setattr(document, "holds_unparsable", document._holds_unparsable)
+    patch.setattr(contacts, "contact_signs", contacts._contact_signs)
+
+
+def _corpus() -> list[tuple[str, bytes, str | None]]:
+    from scoparchive.replica.app import ReplicaApp
+    from scoparchive.replica.model import ReplicaSite
+    from scoparchive.replica.render import MARKUPS
+
+    pages = [(f"https://les-scop-idf.coop/{path.stem}", path.read_bytes(), None)
+             for path in sorted(FIXTURES.glob("*.html"))]  # fmt: skip
+    site = ReplicaSite.load(clock=lambda: 1_700_000_000.0)
+    base = DEFAULT_PROFILE.base_url.rstrip("/")
+    for markup in MARKUPS:
+        app = ReplicaApp(site, markup, DEFAULT_PROFILE.base_url)
+        for path in site.html_paths():
+            reply = app.handle(path)
+            pages.append((base + path, reply.body, reply.content_type))
+    return pages
+
+
+@needs_speedups
+def test_records_are_the_same_in_pure_python(compiled):
+    from scoparchive.pages import extract
+
+    pages = _corpus()
+    records = [extract(url, body, content_type=content_type) for url, body, content_type in pages]
+    with pytest.MonkeyPatch.context() as patch:
+        _pure_python(patch)
+        assert document.linearize is _linearize
+        in_pure_python = [extract(url, body, content_type=content_type)
+                          for url, body, content_type in pages]  # fmt: skip
+    assert len(records) > 200
+    for (url, _, _), record, pure in zip(pages, records, in_pure_python, strict=True):
+        assert pure == record, url
+
+
+@needs_speedups
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attributed_soup())
+def test_pure_python_reading_keeps_its_shortcut_true(compiled, html):
+    """In pure Python, read_html searches the bytes for hiding attributes before the tree."""
+    from test_pages_robustness import assert_same_reading
+
+    with pytest.MonkeyPatch.context() as patch:
+        _pure_python(patch)
+        assert_same_reading(html)
+
+
 def _run(code: str, *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
