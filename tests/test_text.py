@@ -176,3 +176,18 @@ def test_a_long_line_stands_alone_only_as_a_logo_line(line, bold):
     )
     assert text.stands_alone(line, bold) == by_definition
     assert text.stands_alone("logo " + line[:40].strip() + "x" * 120, False) is False
+
+
+PAGER_ALPHABET = "«‹<>›»[]0123456789١pPrReEvVnNxXtTsSſuUiIaAdDèéçcCmMgG….|  \u00a0lLoOàÀ'"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(PAGER_ALPHABET), max_size=24)
+       | st.sampled_from(["« 1 2 [3] 4 »", "‹ précédent", "ſuivant", "  page 2", "١٢", "…",
+                          "Lire plus...", "En savoir plus »", "Découvrir la suite →",
+                          "VOIR PLUS", "lire la suite de l'article"]))  # fmt: skip
+def test_pager_and_lire_plus_shortcuts_keep_their_definitions(text):
+    from scoparchive.pages.layout import _LIRE_PLUS, _PAGER, is_lire_plus, is_pager
+
+    assert is_pager(text) == (len(text) <= 80 and _PAGER.fullmatch(text) is not None)
+    assert is_lire_plus(text) == (len(text) < 40 and bool(_LIRE_PLUS.match(text)))

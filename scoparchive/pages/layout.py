@@ -106,12 +106,23 @@ def _site_text(header_lines: tuple[str, ...], teaser_headings: tuple[str, ...]) 
     )
 
 
+#: The letters that can open a match of _LIRE_PLUS, and of _PAGER (after blanks, or a digit):
+#: most lines fail these tests before the patterns run. (IGNORECASE folds "s" with "ſ" too.)
+_LIRE_PLUS_INITIALS = "lLeEvVdD"
+_PAGER_INITIALS = "«‹<>›»[pPnNsSſdD….|"
+
+
 def is_lire_plus(text: str) -> bool:
-    return len(text) < 40 and bool(_LIRE_PLUS.match(text))
+    return len(text) < 40 and text[:1] in _LIRE_PLUS_INITIALS and bool(_LIRE_PLUS.match(text))
 
 
 def is_pager(text: str) -> bool:
-    return len(text) <= 80 and _PAGER.fullmatch(text) is not None
+    if len(text) > 80:
+        return False
+    first = text[:1]
+    if not (first in _PAGER_INITIALS or first.isdecimal() or first.isspace()):
+        return False
+    return _PAGER.fullmatch(text) is not None
 
 
 def is_file_name(text: str) -> bool:
