@@ -239,3 +239,44 @@ def test_clean_line_and_collapse_shortcuts_keep_their_definitions(text):
     assert collapse(text) == (
         words if text.isprintable() else " ".join(invisible.sub("", text).split())
     )
+
+
+# --- a page read from its UTF-8 bytes as from its text -----------------------------------------
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attributed_soup(), st.sampled_from(["", "<?xml version='1.0'?>", " <?XML x?>\n"]))
+def test_reading_the_utf8_bytes_is_reading_the_text(document, declaration):
+    text = declaration + document
+    split_line = site_text(DEFAULT_PROFILE).stands_alone
+    from_text = read_html(text, split_line)
+    try:
+        utf8 = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: no UTF-8 form
+        return
+    from_bytes = read_html(text, split_line, utf8)
+    assert (from_bytes.blocks, from_bytes.images, from_bytes.anchors, from_bytes.title_tag) == (
+        from_text.blocks, from_text.images, from_text.anchors, from_text.title_tag)
+
+
+@SETTINGS
+@given(st.binary(max_size=200) | st.text(max_size=60).map(lambda text: text.encode("utf-8")),
+       st.sampled_from([None, "text/html", "text/html; charset=utf-8", "text/html; charset=latin-1",
+                        "text/html; charset=utf-8-sig"]))  # fmt: skip
+def test_decode_as_utf8_gives_the_bytes_only_when_they_are_the_text(body, content_type):
+    from scoparchive.pages.document import _declared_charset, decode_as_utf8
+
+    def by_definition() -> str:  # the declared charset, else UTF-8, else windows-1252
+        charset = _declared_charset(body, content_type)
+        if charset:
+            return body.decode(charset, errors="replace")
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body.decode("cp1252", errors="replace")
+
+    text, utf8 = decode_as_utf8(body, content_type)
+    assert text == by_definition() == decode(body, content_type)
+    if utf8 is not None:
+        assert utf8 is body
+        assert utf8.decode("utf-8") == text

@@ -13,7 +13,7 @@ from scoparchive.items import ParsedPage
 from scoparchive.pages.article import ArticlePage
 from scoparchive.pages.base import PageObject
 from scoparchive.pages.classify import classify, signals
-from scoparchive.pages.document import decode, parse_html, prune, read_html
+from scoparchive.pages.document import decode_as_utf8, parse_html, prune, read_html
 from scoparchive.pages.layout import analyse, site_text
 from scoparchive.pages.listing import HomePage, ListingPage, PressListingPage
 from scoparchive.pages.programme import ProgrammePage
@@ -66,8 +66,8 @@ def extract(
 ) -> ParsedPage:
     """``parse_page`` without the safety net, for tests that must see every exception."""
     text = site_text(profile)
-    html = decode(body, content_type)
-    doc = read_html(html, text.stands_alone)
+    html, utf8 = decode_as_utf8(body, content_type)
+    doc = read_html(html, text.stands_alone, utf8)
     layout = analyse(doc, text)
     resolver = Resolver(url, doc.base_href, profile)
     page_type = classify(url, layout, signals(layout, resolver))

@@ -169,15 +169,23 @@ LineSplitter = Callable[[str, bool], bool]
 
 def decode(body: bytes | str, content_type: str | None = None) -> str:
     """Bytes → text: the HTTP charset, else a BOM or ``<meta>``, else UTF-8, never an error."""
+    return decode_as_utf8(body, content_type)[0]
+
+
+def decode_as_utf8(body: bytes | str, content_type: str | None = None) -> tuple[str, bytes | None]:
+    """``decode``, and the body itself when it is the text in UTF-8 (valid, without a BOM):
+    ``read_html`` parses those bytes rather than the text encoded again."""
     if isinstance(body, str):
-        return body
+        return body, None
     charset = _declared_charset(body, content_type)
+    if charset is None or charset == "utf-8":
+        try:
+            return body.decode("utf-8"), body
+        except UnicodeDecodeError:
+            pass
     if charset:
-        return body.decode(charset, errors="replace")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("cp1252", errors="replace")
+        return body.decode(charset, errors="replace"), None
+    return body.decode("cp1252", errors="replace"), None
 
 
 def _declared_charset(body: bytes, content_type: str | None) -> str | None:
@@ -219,18 +227,21 @@ def _parse(data: bytes) -> etree._Element | None:
         return None
 
 
-def _parsable(text: str) -> bytes:
+def _parsable(text: str, utf8: bytes | None = None) -> bytes:
     """The text as UTF-8, without an XML declaration or characters libxml2 cannot take;
-    b"" if blank.
+    b"" if blank. ``utf8``: the text in UTF-8 already, if known.
 
     libxml2 parses UTF-8 bytes (with the parser's encoding given) a quarter faster than a str,
     which lxml has to hand over in another form.
     """
-    text = _XML_DECLARATION.sub("", text, count=1)
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate (only in a str given as such, never decoded)
-        data = None
+    if utf8 is not None and not _XML_DECLARATION.match(text):
+        data = utf8
+    else:
+        text = _XML_DECLARATION.sub("", text, count=1)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (only in a str given as such)
+            data = None
     # The usual case, found on the bytes: the scan of a str is slower once it holds a ``’``.
     if data is not None and not holds_unparsable(data):
         return b"" if text.isspace() else data
@@ -250,8 +261,9 @@ def _holds_unparsable(data: bytes) -> bool:
     return any(sequence in data for sequence in _UNPARSABLE_SEQUENCES)
 
 
-def read_html(text: str, split_line: LineSplitter) -> Document:
+def read_html(text: str, split_line: LineSplitter, utf8: bytes | None = None) -> Document:
     """The blocks of a page's text: the reading of ``read_document(parse_html(text))``.
+    ``utf8``: the text in UTF-8, when the page came so (``decode_as_utf8``).
 
     The C side does all it can before Python sees the page: libxml2 builds the tree, and
     ``prune`` drops scripts, styles and hidden elements with lxml's C functions, so that the one
@@ -259,7 +271,7 @@ def read_html(text: str, split_line: LineSplitter) -> Document:
     once ran as the parser's target, a Python call per start, end and piece of text: slower
     than a tree and one ``iterwalk`` loop.)
     """
-    data = _parsable(text)
+    data = _parsable(text, utf8)
     hiding = _HIDING_ATTRIBUTES[True, True]
     if attribute_holders is _attribute_holders:
         # The XPath search looks only for the hiding attributes the page can hold: without

@@ -26,9 +26,10 @@ class Resolver:
         self._internal: dict[str, bool] = {}
 
     def absolute(self, href: str) -> str | None:
-        if href not in self._absolute:
-            self._absolute[href] = self._join(href.strip())
-        return self._absolute[href]
+        url = self._absolute.get(href, _UNSEEN)
+        if url is _UNSEEN:
+            url = self._absolute[href] = self._join(href.strip())
+        return url
 
     def _join(self, href: str) -> str | None:
         """urljoin, with the two common cases (absolute, root-relative) done directly."""
@@ -63,7 +64,7 @@ class Resolver:
             return None
         if "#" in url:
             url = url.split("#", 1)[0]
-        return Link(url, text, self.is_internal(url))
+        return Link(url, text, url.startswith(self._internal_prefixes) or self.is_internal(url))
 
     def links(self, anchors: list[tuple[str, str]]) -> list[Link]:
         """Every page link once, in page order, with the first anchor text met."""
