@@ -668,3 +668,29 @@ def contact_signs(str text not None):
             if count == 4:
                 digits_from = position
     return at, bracket, digits_from, web
+
+
+def tags_present(cetree._Element root not None, tags):
+    """Which of ``tags`` the elements of ``root``'s subtree (itself included) have, in the
+    order of ``tags``: ``etree.strip_elements`` then tests each element against those only."""
+    cdef xmlNode* c_root = root._c_node
+    cdef xmlNode* c_node = c_root
+    cdef list wanted = [tag.encode("utf-8") for tag in tags]
+    cdef set found = set()
+    cdef bytes name
+    while c_node is not NULL:
+        if c_node.type == XML_ELEMENT_NODE:
+            if c_node.ns is NULL:
+                for name in wanted:
+                    if strcmp(<const char*>c_node.name, name) == 0:
+                        found.add(name)
+                        break
+            if c_node.children is not NULL:
+                c_node = c_node.children
+                continue
+        while c_node is not c_root and c_node.next is NULL:
+            c_node = c_node.parent
+        if c_node is c_root:
+            break
+        c_node = c_node.next
+    return tuple(tag for tag, name in zip(tags, wanted) if name in found)

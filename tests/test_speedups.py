@@ -80,6 +80,7 @@ def test_the_compiled_helpers_are_the_ones_in_use(compiled):
     assert document.linearize is not _linearize
     assert document.attribute_holders is _speedups.attribute_holders
     assert document.holds_unparsable is _speedups.holds_unparsable
+    assert document.tags_present is _speedups.tags_present
     assert contacts.contact_signs is _speedups.contact_signs
     assert _speedups.block_slots_known()  # Blocks made without a Python call
 
@@ -216,6 +217,20 @@ def test_compiled_clean_line_is_clean_line(compiled, text):
 
 
 @needs_speedups
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attributed_soup())
+def test_compiled_tags_present(compiled, html):
+    root = _parse(_parsable(html))
+    if root is None:
+        return
+    for start in list(root.iter())[::4]:
+        tags = {element.tag for element in start.iter() if isinstance(element.tag, str)}
+        present = _speedups.tags_present(start, document._SKIPPED_TAGS)
+        assert set(present) == tags & document._SKIPPED_TAGS
+        assert len(present) == len(set(present))
+
+
+@needs_speedups
 @settings(max_examples=500, deadline=None)
 @given(st.binary(max_size=60) | st.text(max_size=40).map(lambda text: text.encode("utf-8")))
 def test_compiled_scan_for_unparsable_bytes(compiled, data):
@@ -255,6 +270,7 @@ def _pure_python(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(document, "linearize", document._linearize)
     patch.setattr(document, "attribute_holders", document._attribute_holders)
     patch.setattr(document, "holds_unparsable", document._holds_unparsable)
+    patch.setattr(document, "tags_present", document._tags_present)
     patch.setattr(contacts, "contact_signs", contacts._contact_signs)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from lxml import etree
@@ -617,6 +617,13 @@ _HOLDERS_XPATH = {
 }
 
 
+def _tags_present(root: etree._Element, tags: Collection[str]) -> Collection[str]:
+    """Tags among ``tags`` that ``strip_elements`` may meet in ``root``: all of them (the
+    compiled ``tags_present`` finds which the tree has, so that it tests each element against
+    those only)."""
+    return tags
+
+
 def _attribute_holders(root: etree._Element, names: tuple[str, ...]) -> list[etree._Element]:
     """The elements of ``root``'s whole document with one of the attributes ``names`` (without
     namespace), once per such attribute, in document order."""
@@ -636,7 +643,9 @@ def prune(root: etree._Element, *, may_hide: bool = True) -> None:
 
 def _prune(root: etree._Element, hiding: tuple[str, ...]) -> None:
     """``prune``, looking for hidden elements among those with an attribute named in ``hiding``."""
-    etree.strip_elements(root, *_SKIPPED_TAGS, with_tail=False)
+    skipped = tags_present(root, _SKIPPED_TAGS)
+    if skipped:
+        etree.strip_elements(root, *skipped, with_tail=False)
     if not hiding:
         return
     for element in attribute_holders(root, hiding):
@@ -685,6 +694,9 @@ linearize: Callable[[etree._Element, LineSplitter], tuple[list[Block], list[RawI
                     list[tuple[str, str]]]] = _SPEEDUPS.linearize if _SPEEDUPS else _linearize  # fmt: skip
 attribute_holders: Callable[[etree._Element, tuple[str, ...]], list[etree._Element]] = (
     _SPEEDUPS.attribute_holders if _SPEEDUPS else _attribute_holders
+)
+tags_present: Callable[[etree._Element, Collection[str]], Collection[str]] = (
+    _SPEEDUPS.tags_present if _SPEEDUPS else _tags_present
 )
 holds_unparsable: Callable[[bytes], bool] = (
     _SPEEDUPS.holds_unparsable if _SPEEDUPS else _holds_unparsable
