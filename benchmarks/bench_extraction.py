@@ -120,6 +120,13 @@ def engines() -> dict[str, tuple[str, Callable[[Page], object]]]:
     }
 
 
+def _compiled_helpers() -> bool:
+    """Whether parse_page ran with scoparchive's compiled helpers (``_speedups.pyx``)."""
+    from scoparchive import speedups
+
+    return speedups.compiled() is not None
+
+
 def reset_caches(name: str) -> None:
     """Forget what a previous pass of the same pages taught our parser (see the docstring)."""
     if name != "scoparchive":
@@ -327,7 +334,8 @@ def run(repetitions: int = 5, per_markup: int | None = None, profile_top: int = 
         "command": _common.command_line(),
         "machine": _common.machine(),
         "settings": {"repetitions": repetitions, "pages_per_markup": per_markup,
-                     "markups": markups, "statistic": "median over repetitions"},
+                     "markups": markups, "statistic": "median over repetitions",
+                     "compiled_helpers": _compiled_helpers()},
         "pages": {**size_stats([len(page.body) for page in pages]),
                   "per_markup": {m: sum(1 for p in pages if p.markup == m) for m in markups}},
         "engines": result_engines,

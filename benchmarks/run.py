@@ -121,7 +121,10 @@ def render_extraction(result: dict) -> list[str]:
         f"p90 {pages['p90_bytes'] / 1024:.1f}, max {pages['max_bytes'] / 1024:.1f} KiB. "
         f"Median of {_plural(result['settings']['repetitions'], 'repetition')}; "
         "1-minute load average "
-        f"{_n(load.get('before'), 2)} before, {_n(load.get('after'), 2)} after.",
+        f"{_n(load.get('before'), 2)} before, {_n(load.get('after'), 2)} after. "
+        + {True: "Compiled helpers (`scoparchive/_speedups.pyx`) in use.",
+           False: "Compiled helpers **not** in use: pure Python."}.get(
+            result["settings"].get("compiled_helpers"), ""),
         "",
         "| engine | pages/s | ms/page | MiB/s | ours × (paired) | ours × (CPU time) "
         "| first pass pages/s | peak RSS Δ MiB | tracemalloc peak MiB |",

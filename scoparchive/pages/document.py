@@ -267,9 +267,9 @@ def read_html(text: str, split_line: LineSplitter, utf8: bytes | None = None) ->
 
     The C side does all it can before Python sees the page: libxml2 builds the tree, and
     ``prune`` drops scripts, styles and hidden elements with lxml's C functions, so that the one
-    Python loop (``_linearize``) meets only what a reader sees, each text whole. (This reading
-    once ran as the parser's target, a Python call per start, end and piece of text: slower
-    than a tree and one ``iterwalk`` loop.)
+    walk (``linearize``) meets only what a reader sees, each text whole. (This reading once ran
+    as the parser's target, a Python call per start, end and piece of text: slower than a tree
+    and one ``iterwalk`` loop.)
     """
     data = _parsable(text, utf8)
     hiding = _HIDING_ATTRIBUTES[True, True]
@@ -316,6 +316,10 @@ def _linearize(
     root: etree._Element, split_line: LineSplitter
 ) -> tuple[list[Block], list[RawImage], list[tuple[str, str]]]:
     """The single pass over a pruned tree: the blocks, images and anchors of ``root``.
+
+    The reference of ``_speedups.linearize``, which does the same over libxml2's nodes in C and
+    runs in its stead where scoparchive is compiled (``linearize`` below): an edit here is an
+    edit there, and ``tests/test_speedups.py`` compares the two.
 
     This is the hot path of extraction, run for every element and text of every page, so it is
     one loop over ``etree.iterwalk`` (lxml walks the tree in C and hands over each element's
