@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scoparchive.profiles import DEFAULT_PROFILE, PROFILES, profile_for_url
@@ -101,3 +101,35 @@ def test_sister_sites_have_profiles_of_their_own():
     assert profile_for_url("https://www.les-cae.coop/").header_lines == (
         "Bienvenue sur le site de votre Fédération",)
     assert not in_scope("https://les-scop-ouest.coop/x", SITE)
+
+
+def _links_by_definition(resolver, anchors):
+    """Resolver.links without its shortcut: ``link`` for each href, first text kept."""
+    seen = {}
+    for href, text in anchors:
+        link = resolver.link(href, text)
+        if link is None:
+            continue
+        if link.url not in seen:
+            seen[link.url] = link
+        elif text and not seen[link.url].text:
+            seen[link.url].text = text
+    return list(seen.values())
+
+
+HREF_PARTS = ["/", "//", "/a", "/./b", "/../c", "#x", "?page=2", " ", "\t", "a", "https://",
+              "http://les-scop-idf.coop", "https://ex.org", "mailto:x@y.fr", ".", "é", ":"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(HREF_PARTS), max_size=4).map("".join),
+                          st.sampled_from(["", "Accueil", "x"])), max_size=12),
+       st.sampled_from(["https://les-scop-idf.coop/a/b", "http://les-scop-idf.coop/",
+                        "https://www.les-scop-idf.coop/x"]))  # fmt: skip
+def test_links_shortcut_keeps_the_definition(anchors, page_url):
+    from scoparchive.pages.urls import Resolver
+    from scoparchive.profiles import DEFAULT_PROFILE
+
+    resolver = Resolver(page_url, None, DEFAULT_PROFILE)
+    expected = _links_by_definition(Resolver(page_url, None, DEFAULT_PROFILE), anchors)
+    assert resolver.links(anchors) == expected

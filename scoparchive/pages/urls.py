@@ -70,10 +70,24 @@ class Resolver:
         """Every page link once, in page order, with the first anchor text met."""
         seen: dict[str, Link] = {}
         urls: dict[str, str | None] = {}  # href → URL (None: not a page): menus repeat hrefs
+        origin, internal_prefixes = self.origin, self._internal_prefixes
         for href, text in anchors:
             url = urls.get(href, _UNSEEN)  # one lookup for the usual case, an href met before
             if url is _UNSEEN:
-                link = self.link(href, text)
+                if (
+                    origin
+                    and href[:1] == "/"
+                    and href[1:2] != "/"
+                    and "/." not in href
+                    and "#" not in href
+                    and not href[-1].isspace()
+                ):
+                    # The usual href, root-relative: ``link`` without its calls.
+                    url = origin + href
+                    link = Link(url, text, url.startswith(internal_prefixes) or (
+                        self.is_internal(url)))
+                else:
+                    link = self.link(href, text)
                 if link is None:
                     urls[href] = None
                     continue
