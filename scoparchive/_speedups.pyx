@@ -67,7 +67,7 @@ cdef dict _LANDMARK_ROLES = None
 def setup_walk(block_tags, heading_levels, landmark_tags, landmark_roles, block_class, image,
                chrome_of, clean_line):
     """Hand over document.py's tables and helpers: one definition of each, there."""
-    global _Block, _image, _chrome_of, _clean_line, _LANDMARK_TAGS, _LANDMARK_ROLES
+    global _Block, _image, _chrome_of, _clean_line, _LANDMARK_TAGS, _LANDMARK_ROLES, _BLOCK_SLOTS
     _KINDS.clear()
     for tag in block_tags:
         _KINDS[tag.encode("ascii")] = (BLOCK, tag, heading_levels.get(tag, 0))
@@ -77,7 +77,7 @@ def setup_walk(block_tags, heading_levels, landmark_tags, landmark_roles, block_
     _KINDS[b"br"] = (BREAK, "br", 0)
     _KINDS[b"img"] = (IMAGE, "img", 0)
     _Block, _image, _chrome_of, _clean_line = block_class, image, chrome_of, clean_line
-    _find_block_slots(block_class)
+    _BLOCK_SLOTS = _Slots(block_class, BLOCK_FIELDS)
     _LANDMARK_TAGS = dict(landmark_tags)
     _LANDMARK_ROLES = dict(landmark_roles)
 
@@ -227,63 +227,92 @@ cdef extern from "Python.h":
     int T_OBJECT_EX
     int READONLY
 
+cdef class _Slots:
+    """Where a class keeps each of its fields, when every one is a plain writable object slot
+    (a dataclass with ``slots=True``): an object of it is then made by setting them, without
+    its ``__init__`` (a call of Python code). ``known`` is false otherwise: call the class."""
+
+    cdef object cls
+    cdef Py_ssize_t offsets[12]
+    cdef bint known
+
+    def __init__(self, cls, fields):
+        cdef PyMemberDef* member
+        self.cls = cls
+        self.known = False
+        member_descriptor = type(type.__dict__["__weakrefoffset__"])
+        if type(cls) is not type or len(fields) > 12 or not all(
+                isinstance(cls.__dict__.get(name), member_descriptor) for name in fields):
+            return
+        for position, name in enumerate(fields):
+            member = (<PyMemberDescrObject*>cls.__dict__[name]).d_member
+            if member.type != T_OBJECT_EX or member.flags & READONLY:
+                return
+            self.offsets[position] = member.offset
+        self.known = True
+
+
+cdef inline void _set_slot(object instance, Py_ssize_t offset, object value) noexcept:
+    """A slot of a new object (NULL until set), taking a reference to ``value``."""
+    Py_INCREF(value)
+    (<PyObject**>(<char*><PyObject*>instance + offset))[0] = <PyObject*>value
+
+
 BLOCK_FIELDS = ("index", "text", "lines", "tag", "level", "bold", "links", "link_chars",
                 "chrome", "figure", "container")
-cdef Py_ssize_t _BLOCK_SLOTS[11]  # where Block keeps each field (its __slots__), in that order
-cdef bint _block_slots_known = False
-
-
-cdef bint _find_block_slots(block_class) except -1:
-    """The offsets of Block's slots, when each field is a plain writable object slot: a Block
-    is then made by setting them, without the dataclass's ``__init__`` (a Python call)."""
-    global _block_slots_known
-    cdef PyMemberDef* member
-    _block_slots_known = False
-    member_descriptor = type(type.__dict__["__weakrefoffset__"])
-    if not all(isinstance(block_class.__dict__.get(name), member_descriptor)
-               for name in BLOCK_FIELDS):
-        return False
-    if type(block_class) is not type:
-        return False
-    for position, name in enumerate(BLOCK_FIELDS):
-        member = (<PyMemberDescrObject*>block_class.__dict__[name]).d_member
-        if member.type != T_OBJECT_EX or member.flags & READONLY:
-            return False
-        _BLOCK_SLOTS[position] = member.offset
-    _block_slots_known = True
-    return True
+LINK_FIELDS = ("url", "text", "internal")
+cdef _Slots _BLOCK_SLOTS = None
+cdef _Slots _LINK_SLOTS = None
 
 
 def block_slots_known():
     """Whether Blocks are made by setting their slots (for the tests)."""
-    return _block_slots_known
+    return _BLOCK_SLOTS is not None and _BLOCK_SLOTS.known
 
 
-cdef inline void _set_slot(object block, Py_ssize_t offset, object value) noexcept:
-    """A slot of a new object (NULL until set), taking a reference to ``value``."""
-    Py_INCREF(value)
-    (<PyObject**>(<char*><PyObject*>block + offset))[0] = <PyObject*>value
+def link_slots_known(link_class):
+    """Whether Links are made by setting their slots (for the tests)."""
+    return _link_slots(link_class).known
+
+
+cdef _Slots _link_slots(link_class):
+    global _LINK_SLOTS
+    if _LINK_SLOTS is None or _LINK_SLOTS.cls is not link_class:
+        _LINK_SLOTS = _Slots(link_class, LINK_FIELDS)
+    return _LINK_SLOTS
 
 
 cdef object _new_block(index, text, lines, tag, level, bold, links, link_chars, chrome, figure,
                        container):
     """``Block(...)``: its slots set directly, or its ``__init__`` where they are not known."""
-    if not _block_slots_known:
+    cdef _Slots slots = _BLOCK_SLOTS
+    if not slots.known:
         return _Block(index, text, lines, tag, level, bold, links, link_chars, chrome, figure,
                       container)
     cdef object block = PyType_GenericAlloc(_Block, 0)
-    _set_slot(block, _BLOCK_SLOTS[0], index)
-    _set_slot(block, _BLOCK_SLOTS[1], text)
-    _set_slot(block, _BLOCK_SLOTS[2], lines)
-    _set_slot(block, _BLOCK_SLOTS[3], tag)
-    _set_slot(block, _BLOCK_SLOTS[4], level)
-    _set_slot(block, _BLOCK_SLOTS[5], bold)
-    _set_slot(block, _BLOCK_SLOTS[6], links)
-    _set_slot(block, _BLOCK_SLOTS[7], link_chars)
-    _set_slot(block, _BLOCK_SLOTS[8], chrome)
-    _set_slot(block, _BLOCK_SLOTS[9], figure)
-    _set_slot(block, _BLOCK_SLOTS[10], container)
+    _set_slot(block, slots.offsets[0], index)
+    _set_slot(block, slots.offsets[1], text)
+    _set_slot(block, slots.offsets[2], lines)
+    _set_slot(block, slots.offsets[3], tag)
+    _set_slot(block, slots.offsets[4], level)
+    _set_slot(block, slots.offsets[5], bold)
+    _set_slot(block, slots.offsets[6], links)
+    _set_slot(block, slots.offsets[7], link_chars)
+    _set_slot(block, slots.offsets[8], chrome)
+    _set_slot(block, slots.offsets[9], figure)
+    _set_slot(block, slots.offsets[10], container)
     return block
+
+
+cdef object _new_link(_Slots slots, url, text, internal):
+    """``Link(url, text, internal)``, as ``_new_block`` makes a Block."""
+    if not slots.known:
+        return slots.cls(url, text, internal)
+    cdef object link = PyType_GenericAlloc(slots.cls, 0)
+    _set_slot(link, slots.offsets[0], url)
+    _set_slot(link, slots.offsets[1], text)
+    _set_slot(link, slots.offsets[2], internal)
+    return link
 
 
 cdef void _end_line(list parts, bint bold, list lines, list line_bolds) except *:
@@ -694,3 +723,48 @@ def tags_present(cetree._Element root not None, tags):
             break
         c_node = c_node.next
     return tuple(tag for tag, name in zip(tags, wanted) if name in found)
+
+
+# --- links of a page --------------------------------------------------------------------------
+
+cdef object _UNSEEN = object()
+
+
+cdef inline bint _root_relative(str href):
+    """An href joined to the origin as it is: "/path", without "//", "/.", "#" or a trailing
+    blank (``Resolver.link`` strips and joins those its own way)."""
+    cdef Py_ssize_t length = len(href)
+    if length == 0 or href[0] != "/" or (length > 1 and href[1] == "/"):
+        return False
+    if Py_UNICODE_ISSPACE(href[length - 1]):
+        return False
+    return "/." not in href and "#" not in href
+
+
+def page_links(anchors, origin, tuple internal_prefixes, link_class, link, is_internal):
+    """``Resolver.links``, given the resolver's origin, internal prefixes, ``link`` and
+    ``is_internal``, and the Link class: every page link once, with the first anchor text."""
+    cdef dict seen = {}, urls = {}
+    cdef object href, text, url, found
+    cdef _Slots slots = _link_slots(link_class)
+    for href, text in anchors:
+        url = urls.get(href, _UNSEEN)
+        if url is _UNSEEN:
+            if origin and type(href) is str and _root_relative(href):
+                url = origin + href
+                found = _new_link(slots, url, text, url.startswith(internal_prefixes)
+                                  or is_internal(url))
+            else:
+                found = link(href, text)
+            if found is None:
+                urls[href] = None
+                continue
+            url = urls[href] = found.url
+            if url not in seen:
+                seen[url] = found
+                continue
+        elif url is None:
+            continue
+        if text and not seen[url].text:
+            seen[url].text = text
+    return list(seen.values())

@@ -40,7 +40,7 @@ class Image:
     credit: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     url: str
     text: str

@@ -28,6 +28,7 @@ from test_pages_robustness import attributed_soup
 
 import scoparchive
 from scoparchive import speedups
+from scoparchive.items import Link
 from scoparchive.pages import document
 from scoparchive.pages.document import (
     _HIDING_ATTRIBUTES,
@@ -83,6 +84,7 @@ def test_the_compiled_helpers_are_the_ones_in_use(compiled):
     assert document.tags_present is _speedups.tags_present
     assert contacts.contact_signs is _speedups.contact_signs
     assert _speedups.block_slots_known()  # Blocks made without a Python call
+    assert _speedups.link_slots_known(Link)
 
 
 def assert_same_walk(compiled, root) -> None:
@@ -267,6 +269,9 @@ def test_compiled_signs_of_a_contact_on_the_replica_texts(compiled):
 
 def _pure_python(patch: pytest.MonkeyPatch) -> None:
     """scoparchive's Python functions where the compiled ones run, as without the build."""
+    from scoparchive.pages import urls
+
+    patch.setattr(urls, "_SPEEDUPS", None)
     patch.setattr(document, "linearize", document._linearize)
     patch.setattr(document, "attribute_holders", document._attribute_holders)
     patch.setattr(document, "holds_unparsable", document._holds_unparsable)
@@ -361,3 +366,25 @@ def test_a_build_older_than_its_source_is_not_used(compiled, tmp_path):
     assert stale.returncode == 0, stale.stderr
     assert stale.stdout.split() == ["True", str(copy / "pages" / "document.py")]
     assert "older than _speedups.pyx" in stale.stderr
+
+
+@needs_speedups
+def test_links_of_a_class_without_slots_are_made_by_calling_it(compiled):
+    from dataclasses import dataclass
+
+    from scoparchive.pages.urls import Resolver
+
+    @dataclass
+    class PlainLink:
+        url: str
+        text: str
+        internal: bool
+
+    assert not _speedups.link_slots_known(PlainLink)
+    resolver = Resolver("https://les-scop-idf.coop/a", None, DEFAULT_PROFILE)
+    made = _speedups.page_links([("/x", "X"), ("/x", ""), ("/y", "")], resolver.origin,
+                                resolver._internal_prefixes, PlainLink, resolver.link,
+                                resolver.is_internal)  # fmt: skip
+    assert made == [PlainLink("https://les-scop-idf.coop/x", "X", True),
+                    PlainLink("https://les-scop-idf.coop/y", "", True)]  # fmt: skip
+    assert _speedups.link_slots_known(Link)

@@ -130,6 +130,6 @@ def test_links_shortcut_keeps_the_definition(anchors, page_url):
     from scoparchive.pages.urls import Resolver
     from scoparchive.profiles import DEFAULT_PROFILE
 
-    resolver = Resolver(page_url, None, DEFAULT_PROFILE)
     expected = _links_by_definition(Resolver(page_url, None, DEFAULT_PROFILE), anchors)
-    assert resolver.links(anchors) == expected
+    assert Resolver(page_url, None, DEFAULT_PROFILE).links(anchors) == expected  # compiled
+    assert Resolver(page_url, None, DEFAULT_PROFILE)._links(anchors) == expected  # Python
