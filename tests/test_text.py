@@ -191,3 +191,23 @@ def test_pager_and_lire_plus_shortcuts_keep_their_definitions(text):
 
     assert is_pager(text) == (len(text) <= 80 and _PAGER.fullmatch(text) is not None)
     assert is_lire_plus(text) == (len(text) < 40 and bool(_LIRE_PLUS.match(text)))
+
+
+EMAIL_ALPHABET = "ab.é_+-@ [](at){}ARObasechez\u00a0\tdot xy.fr\n,"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(EMAIL_ALPHABET), max_size=40)
+       | st.sampled_from(["écrire à a.b@scop.coop ou c@d.fr", "x @ y.fr, z@w.coop", "@@a@b.fr",
+                          "contact [at] scop (dot) coop", "n°1 : a_b@c.fr",
+                          "x (AT) y.fr", "a.b\u00a0{ chez } c.coop", "z  [arobase]  w.org"]))  # fmt: skip
+def test_email_scan_start_keeps_every_match(text):
+    from scoparchive.text.contacts import _EMAIL, _MAY_HOLD_EMAIL, _email_scan_start
+
+    expected = [match.span() for match in _EMAIL.finditer(text)]
+    sign = _MAY_HOLD_EMAIL.search(text)
+    if sign is None:
+        assert expected == []
+        return
+    start = _email_scan_start(text, sign.start())
+    assert [match.span() for match in _EMAIL.finditer(text, start)] == expected
