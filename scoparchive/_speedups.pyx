@@ -21,6 +21,7 @@ from cpython.list cimport PyList_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF
 from cpython.unicode cimport (
+    PyUnicode_1BYTE_KIND,
     Py_UNICODE_ISDECIMAL,
     Py_UNICODE_ISPRINTABLE,
     Py_UNICODE_ISSPACE,
@@ -175,9 +176,20 @@ cdef inline xmlNode* _next_element(xmlNode* c_node):
     return c_node
 
 
+# Latin-1 characters (a str of one byte a character): blank to str.isspace(), and the class of
+# each for clean_line's usual case: 0 printable, 1 the plain space, 2 not printable.
+cdef bint _LATIN1_SPACE[256]
+cdef unsigned char _LATIN1_CLASS[256]
+for _code in range(256):
+    _LATIN1_SPACE[_code] = chr(_code).isspace()
+    _LATIN1_CLASS[_code] = 1 if _code == 32 else (0 if chr(_code).isprintable() else 2)
+
+
 cdef str _clean(str text):
     """``clean_line(text)``: its usual case (a strip, then a printable line without a double
     space: the line as it is) done here in one scan, anything else handed to it."""
+    if PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND:
+        return _clean_latin1(text)
     cdef Py_ssize_t length = len(text), start = 0, end = length, position
     cdef int kind = PyUnicode_KIND(text)
     cdef void* data = PyUnicode_DATA(text)
@@ -205,6 +217,31 @@ cdef str _clean(str text):
         elif not Py_UNICODE_ISPRINTABLE(char):
             return _clean_line(text)
         after_space = False
+    if start == 0 and end == length:
+        return text
+    return text[start:end]
+
+
+cdef str _clean_latin1(str text):
+    """``_clean`` of a str of one byte a character, by tables."""
+    cdef Py_ssize_t length = len(text), start = 0, end = length, position
+    cdef const unsigned char* chars = <const unsigned char*>PyUnicode_DATA(text)
+    cdef unsigned char kind
+    cdef bint after_space = False
+    while start < end and _LATIN1_SPACE[chars[start]]:
+        start += 1
+    while end > start and _LATIN1_SPACE[chars[end - 1]]:
+        end -= 1
+    for position in range(start, end):
+        kind = _LATIN1_CLASS[chars[position]]
+        if kind == 0:
+            after_space = False
+        elif kind == 1:
+            if after_space:
+                return _clean_line(text)
+            after_space = True
+        else:
+            return _clean_line(text)
     if start == 0 and end == length:
         return text
     return text[start:end]

@@ -211,3 +211,24 @@ def test_email_scan_start_keeps_every_match(text):
         return
     start = _email_scan_start(text, sign.start())
     assert [match.span() for match in _EMAIL.finditer(text, start)] == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("lLoOgGcCrédit:©phoPRIVE x-.\u00a0\n"), min_size=151,
+               max_size=230))  # fmt: skip
+def test_a_long_paragraph_can_only_be_a_logo_line(line):
+    """What extract_body skips testing on a paragraph over 150 characters."""
+    from scoparchive.pages.body import _LONG_LINE
+    from scoparchive.pages.layout import (
+        is_boilerplate_line,
+        is_credit,
+        is_logo_line,
+        site_text,
+    )
+    from scoparchive.profiles import DEFAULT_PROFILE
+
+    assert len(line) > _LONG_LINE
+    assert is_boilerplate_line(line) == is_logo_line(line)
+    assert not is_credit(line)
+    assert not site_text(DEFAULT_PROFILE).is_header_line(line)
+    assert parse_date_line(line) is None

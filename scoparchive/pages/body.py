@@ -17,6 +17,7 @@ from scoparchive.pages.layout import (
     is_credit,
     is_footer_text,
     is_item_heading,
+    is_logo_line,
     is_pager,
     is_share_line,
 )
@@ -35,6 +36,9 @@ _SITE_LINE_MAX = 120
 _MENU_RUN = 3  # this many one-link blocks in a row are a menu, not prose
 _SUBHEADING_MAX = 100
 _FOOTER_BLOCKS = 5  # a site footer's lines above its copyright line, at most
+#: Longer than any credit (150), header line (120), date line (40), share line (60), and any
+#: boilerplate line but a logo line: one test is left for such a paragraph.
+_LONG_LINE = 150
 
 
 @dataclass
@@ -73,16 +77,24 @@ def extract_body(
         line = block.text
         if only is not None and line not in only:
             continue
-        if is_credit(line):
+        is_long = len(line) > _LONG_LINE
+        if not is_long and is_credit(line):
             credits.append((block.index, _CREDIT_PREFIX.sub("", line).strip()))
         elif block.tag == "figcaption" and block.figure:
             captions[block.figure] = line
         elif (
-            # (No teaser heading here: the content ends at the first one.)
-            text.is_header_line(line)
-            or is_boilerplate_line(line)
-            or parse_date_line(line) is not None
-            or (is_share_line(block) and block.link_density > 0.5)
+            # (No teaser heading here: the content ends at the first one.) A long paragraph
+            # is too long for every test but the logo line's and the image alt's.
+            (
+                is_logo_line(line)
+                if is_long
+                else (
+                    text.is_header_line(line)
+                    or is_boilerplate_line(line)
+                    or parse_date_line(line) is not None
+                    or (is_share_line(block) and block.link_density > 0.5)
+                )
+            )
             or (
                 image_alts
                 and not block.is_heading
