@@ -223,7 +223,12 @@ def analyse(doc: Document, text: SiteText, *, dated: bool = True) -> Layout:
     after_header = header + 1 if header is not None else 0
     # The teaser heading bounds the search for the date line and the content, and classify
     # reads the teaser block under it: found once, in one scan that stops there.
-    teaser = next((b.index for b in blocks if text.is_teaser_heading(b.text)), None)
+    initials = text.teaser_initials  # is_teaser_heading's first test, without its call
+    teaser = next(
+        (b.index for b in blocks
+         if b.text[:1].casefold() in initials and text.is_teaser_heading(b.text)),
+        None,
+    )  # fmt: skip
     date_index, date_value = None, None
     if dated:
         date_end = _next_teaser(blocks, after_header, teaser, text)
