@@ -454,13 +454,14 @@ def linearize(cetree._Element root not None, split_line):
     cdef const xmlChar* known_names[KNOWN_NAMES]
     cdef PyObject* known_kinds[KNOWN_NAMES]  # borrowed from _KINDS (or None), alive meanwhile
     cdef int names_known = 0, position
-    cdef bint starting = True
+    cdef bint starting = True, is_element
     cdef object text, role, landmark, href, link, anchor, image
     cdef str tag, link_text
     cdef list texts
 
     while True:
-        if c_node.type != XML_ELEMENT_NODE:
+        is_element = c_node.type == XML_ELEMENT_NODE
+        if not is_element:
             # A comment, processing instruction or entity: skipped with its tail, as
             # _linearize skips it (and nothing below it is visited).
             starting = False
@@ -486,8 +487,8 @@ def linearize(cetree._Element root not None, split_line):
                 kind, tag, level = INLINE, None, 0
             else:
                 kind, tag, level = kind_entry
-        if c_node.type != XML_ELEMENT_NODE:
-            pass
+        if not is_element:
+            pass  # nothing to do at its start or end
         elif starting:
             reading = TEXT
             if kind == BLOCK:
