@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import json
 import re
 import socket
 import time
@@ -25,6 +26,7 @@ from scoparchive.replica import (
     ReplicaSite,
     slugify,
 )
+from scoparchive.replica.render import INLINE_DATES, LANDMARK_FREE, date_fr, published_datetime
 
 HEADER_LINE = "Bienvenue sur le site de votre Union Régionale"
 ROUNDUP_PATH = "/scopetscicsolidaires"
@@ -76,6 +78,14 @@ def page_text(html: bytes) -> str:
 
 def squash(text: str) -> str:
     return " ".join(text.split())
+
+
+def printed_date(markup: str, truth) -> str | None:
+    """The page's date as the markup prints it: the ``DD MM YYYY`` line, or French words inside
+    a byline for the markups of ``INLINE_DATES``."""
+    if not truth.date_raw:
+        return None
+    return date_fr(truth.date) if markup in INLINE_DATES else truth.date_raw
 
 
 def links_of(html: bytes, base: str) -> list[str]:
@@ -186,9 +196,12 @@ def test_ground_truth_is_on_every_page(servers, markup):
         assert response.status == 200, path
         text = page_text(body)
         truth = server.site.truth(path)
-        for piece in [truth.title, truth.rubric, truth.date_raw, truth.lead, *truth.subheadings]:
+        date = printed_date(markup, truth)
+        for piece in [truth.title, truth.rubric, date, truth.lead, *truth.subheadings]:
             if piece:
                 assert squash(piece) in text, (path, piece)
+        if markup in INLINE_DATES and truth.date_raw:
+            assert truth.date_raw not in text, path  # no numeric date line at all
         for paragraph in truth.paragraphs:
             assert squash(paragraph) in text, (path, paragraph)
         for teaser in truth.teasers:
@@ -257,6 +270,106 @@ def test_semantic_markup_uses_html5_elements(servers):
         assert tag in html
 
 
+_DATE_ONLY = re.compile(
+    r"\d{2} \d{2} \d{4}|\d{1,2}(?:er)? (?:janvier|février|mars|avril|mai|juin|juillet|août|"
+    r"septembre|octobre|novembre|décembre) \d{4}"
+)
+
+
+def standalone_dates(html: bytes) -> list[str]:
+    """Texts of elements (other than ``<time>`` itself) whose whole text is a date."""
+    tree = lxml.html.fromstring(html)
+    return [
+        squash(element.text_content())
+        for element in tree.iter()
+        if isinstance(element.tag, str)
+        and element.tag not in ("time", "script", "style", "title")
+        and _DATE_ONLY.fullmatch(squash(element.text_content()))
+    ]
+
+
+def yoast_metadata(html: bytes) -> tuple[dict[str, str], dict[str, dict]]:
+    """The ``og:``/``article:`` meta properties, and the JSON-LD graph's nodes by type."""
+    tree = lxml.html.fromstring(html)
+    meta = {m.get("property"): m.get("content") for m in tree.xpath("//meta[@property]")}
+    (script,) = tree.xpath('//script[@type="application/ld+json"]')
+    graph = json.loads(script.text)["@graph"]
+    return meta, {node["@type"]: node for node in graph}
+
+
+def test_french_dates():
+    assert date_fr("2020-04-04") == "4 avril 2020"
+    assert date_fr("2021-05-01") == "1er mai 2021"
+    assert date_fr("2024-08-28") == "28 août 2024"
+    assert published_datetime("2020-04-04") == "2020-04-04T09:30:00+02:00"
+    assert published_datetime("2024-11-21") == "2024-11-21T09:30:00+01:00"
+
+
+def test_blocktheme_writes_the_date_inline_with_yoast_metadata(servers):
+    server = servers["blocktheme"]
+    html = fetch(server, ROUNDUP_PATH)[1]
+    assert (
+        '<p>Publié le <time class="wp-block-post-date" datetime="2020-04-04T09:30:00+02:00">'
+        "4 avril 2020</time> par "
+    ).encode() in html
+    assert b'<html lang="fr-FR">' in html and b'<h1 class="wp-block-post-title">' in html
+    meta, graph = yoast_metadata(html)
+    url = server.url + ROUNDUP_PATH.lstrip("/")
+    assert meta["og:type"] == "article" and meta["og:locale"] == "fr_FR"
+    assert meta["og:title"] == "#ScopetScicSolidaires" and meta["og:url"] == url
+    assert meta["og:site_name"] == "Scop et Scic ICD"
+    assert meta["article:published_time"] == "2020-04-04T09:30:00+02:00"
+    assert meta["og:description"] == server.site.truth(ROUNDUP_PATH).lead
+    assert f'<link rel="canonical" href="{url}">'.encode() in html
+    article = graph["Article"]
+    assert article["headline"] == "#ScopetScicSolidaires"
+    assert article["datePublished"] == "2020-04-04T09:30:00+02:00"
+    assert article["mainEntityOfPage"] == {"@id": url} == {"@id": graph["WebPage"]["url"]}
+    assert article["publisher"] == {"@id": graph["Organization"]["@id"]}
+    assert {"WebSite", "BreadcrumbList"} <= set(graph)
+    for path in ["/contact", "/qui-sommes-nous", "/"]:
+        meta, graph = yoast_metadata(fetch(server, path)[1])
+        assert meta["og:type"] == "website" and "article:published_time" not in meta, path
+        assert "Article" not in graph, path
+    assert "ContactPage" in yoast_metadata(fetch(server, "/contact")[1])[1]
+    for path in (NEWS_PATH, PRESS_PATH):
+        assert "CollectionPage" in yoast_metadata(fetch(server, path)[1])[1]
+    # No element anywhere holds a date alone: dates sit in bylines and meta lines.
+    for path in server.site.html_paths():
+        if path not in server.site.legacy:
+            assert standalone_dates(fetch(server, path)[1]) == [], path
+    assert "wp-block-query-pagination" in fetch(server, NEWS_PATH)[1].decode()
+
+
+def test_landmark_free_variant_drops_every_landmark():
+    with ReplicaServer(markup=LANDMARK_FREE) as server:
+        assert LANDMARK_FREE not in MARKUPS
+        for path in ["/", ROUNDUP_PATH, PROGRAMME, NEWS_PATH, PRESS_PATH, "/contact"]:
+            response, body = fetch(server, path)
+            assert response.status == 200, path
+            html = body.decode()
+            assert "Bienvenue sur le site" not in html, path
+            assert "Les dernières actualités" not in html, path
+            assert "À lire aussi" in page_text(body), path
+            assert standalone_dates(body) == [], path
+            truth = server.site.truth(path)
+            assert squash(truth.title) in page_text(body)
+            for teaser in truth.latest:
+                assert squash(teaser.title) in page_text(body)
+        html = fetch(server, ROUNDUP_PATH)[1]
+        assert b'datetime="2020-04-04T09:30:00+02:00">4 avril 2020</time> par' in html
+        meta, graph = yoast_metadata(html)
+        assert meta["article:published_time"] == "2020-04-04T09:30:00+02:00"
+        assert graph["Article"]["datePublished"] == "2020-04-04T09:30:00+02:00"
+
+
+def test_the_cli_offers_every_markup():
+    from scoparchive.cli import replica
+
+    (option,) = [p for p in replica.params if p.name == "markup"]
+    assert tuple(option.type.choices) == MARKUPS
+
+
 # ---------------------------------------------------------------------- the real page
 
 
@@ -274,6 +387,8 @@ def test_roundup_has_the_published_text(servers):
         for line in body_lines:
             if line in alts:  # the published text shows the banner's alternative text
                 assert f'alt="{line}"'.encode() in html
+            elif line == truth.date_raw:  # the date line, or the date inside a byline
+                assert printed_date(markup, truth) in text, markup
             else:
                 assert squash(line) in text, (markup, line)
 

@@ -7,10 +7,13 @@ by accident. Views here are plain dicts, markup-neutral; templates decide the ta
 from __future__ import annotations
 
 import functools
+import json
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import Markup
 
 from .model import (
     CONTENT_DIR,
@@ -25,9 +28,17 @@ from .model import (
 from .text import inline_html, resolve_href
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-MARKUPS = ("drupal", "wordpress", "semantic", "divsoup")
+MARKUPS = ("drupal", "wordpress", "semantic", "divsoup", "blocktheme")
+#: The union's texts in a theme that dropped every site landmark (header line, "Les dernières
+#: actualités"), for the tests of extraction fallbacks; not one of the served site markups.
+LANDMARK_FREE = "nolandmarks"
+#: Template folders that extend another's: a template missing here is taken from the parent.
+TEMPLATE_PARENTS = {LANDMARK_FREE: "blocktheme"}
 #: The markup whose pages declare their charset in a meta tag only (no HTTP charset).
 META_CHARSET_ONLY = frozenset({"divsoup"})
+#: The markups that print dates in French words inside a byline or a meta line ("Publié le
+#: 4 avril 2020 par …"), never as a ``DD MM YYYY`` line of their own.
+INLINE_DATES = frozenset({"blocktheme", LANDMARK_FREE})
 FILES_PREFIX = "/sites/default/files/"
 #: The banner logo of the older generation's pages.
 LEGACY_LOGO = FILES_PREFIX + "logos/logo-urscop-2010.png"
@@ -41,8 +52,8 @@ def boilerplate(content_dir: str | None = None) -> dict:
 
 @functools.lru_cache(maxsize=8)
 def environment(markup: str) -> Environment:
-    if markup not in MARKUPS:
-        raise ValueError(f"unknown markup {markup!r}; one of {MARKUPS}")
+    if markup not in (*MARKUPS, LANDMARK_FREE):
+        raise ValueError(f"unknown markup {markup!r}; one of {(*MARKUPS, LANDMARK_FREE)}")
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(["html", "xml"]),
@@ -53,6 +64,9 @@ def environment(markup: str) -> Environment:
     env.filters["inline"] = _inline_filter
     env.filters["inline_b"] = _inline_b_filter
     env.filters["href"] = _href_filter
+    env.filters["date_fr"] = date_fr
+    env.filters["datetime_fr"] = published_datetime
+    env.globals["schema_graph"] = _schema_graph
     return env
 
 
@@ -72,6 +86,142 @@ def _href_filter(context, href: str):
     return resolve_href(href, context.get("base_url", "/"))
 
 
+# ---------------------------------------------------------------------- dates and metadata
+
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")  # fmt: skip
+#: The time of day a dated entry is said to be published at (the date alone is the content's).
+PUBLISHED_AT = time(9, 30)
+
+
+def _as_day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def date_fr(value: date | str) -> str:
+    """The date in French words, as WordPress prints ``j F Y``: ``4 avril 2020``, ``1er mai 2021``."""
+    day = _as_day(value)
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {MONTHS_FR[day.month - 1]} {day.year}"
+
+
+def published_datetime(value: date | str) -> str:
+    """ISO 8601 with a time and the Paris offset: ``2020-04-04T09:30:00+02:00``."""
+    day = _as_day(value)
+    return datetime.combine(day, PUBLISHED_AT, tzinfo=_paris_offset(day)).isoformat()
+
+
+def _paris_offset(day: date) -> timezone:
+    """Paris time on the morning of ``day``: summer time (UTC+2) from the last Sunday of March
+    to the day before the last Sunday of October (the EU rule since 1996), else UTC+1. Computed
+    here so that no time zone database is needed."""
+
+    def last_sunday(month: int) -> date:
+        last = date(day.year, month + 1, 1) - timedelta(days=1)
+        return last - timedelta(days=(last.weekday() - 6) % 7)
+
+    summer = last_sunday(3) <= day < last_sunday(10)
+    return timezone(timedelta(hours=2 if summer else 1))
+
+
+#: schema.org types of the WebPage node, by page path (Yoast lets editors pick them).
+_PAGE_SCHEMA_TYPES = {
+    NEWS_PATH: "CollectionPage",
+    PRESS_PATH: "CollectionPage",
+    "/qui-sommes-nous": "AboutPage",
+    "/contact": "ContactPage",
+}
+#: The WordPress user every article of the union is signed by, and the page presenting it.
+BYLINE_AUTHOR = {"name": "Union régionale", "href": "/qui-sommes-nous"}
+
+
+@pass_context
+def _schema_graph(context, tagline: str | None = None) -> Markup:
+    """The JSON-LD ``@graph`` that Yoast SEO writes in the head of every page; ``tagline`` is
+    the site's slogan (the WebSite's description), left out when empty."""
+    base = context.get("base_url", "/").rstrip("/")
+    page = context.get("page") or {}
+    short_name, site_name = context.get("short_name"), context.get("site_name")
+    org_id, site_id = f"{base}/#organization", f"{base}/#website"
+    organization = {
+        "@type": "Organization",
+        "@id": org_id,
+        "name": site_name,
+        "alternateName": short_name,
+        "url": f"{base}/",
+        "sameAs": [link["href"] for link in (context.get("footer") or {}).get("social", [])],
+    }
+    website = {
+        "@type": "WebSite",
+        "@id": site_id,
+        "url": f"{base}/",
+        "name": short_name,
+        "publisher": {"@id": org_id},
+        "inLanguage": "fr-FR",
+    }
+    if tagline:
+        website["description"] = tagline
+    path = page.get("path")
+    url = f"{base}{path}" if path else None
+    webpage: dict = {
+        "@type": _PAGE_SCHEMA_TYPES.get(path, "WebPage"),
+        "name": f"{page.get('title')} – {short_name}",
+    }
+    if url:
+        webpage = {"@type": webpage["@type"], "@id": url, "url": url, "name": webpage["name"]}
+    webpage["isPartOf"] = {"@id": site_id}
+    graph = [webpage, website, organization]
+    if page.get("lead"):
+        webpage["description"] = page["lead"]
+    if url and page.get("hero"):
+        image = {"@type": "ImageObject", "@id": f"{url}#primaryimage", "inLanguage": "fr-FR",
+                 "url": base + page["hero"], "contentUrl": base + page["hero"]}  # fmt: skip
+        webpage["primaryImageOfPage"] = {"@id": image["@id"]}
+        graph.append(image)
+    if url and page.get("date_iso"):
+        published = published_datetime(page["date_iso"])
+        webpage["datePublished"] = published
+        article = {
+            "@type": "Article",
+            "@id": f"{url}#article",
+            "isPartOf": {"@id": url},
+            "author": {
+                "@type": "Person",
+                "name": BYLINE_AUTHOR["name"],
+                "url": base + BYLINE_AUTHOR["href"],
+            },
+            "headline": page.get("title"),
+            "datePublished": published,
+            "mainEntityOfPage": {"@id": url},
+            "publisher": {"@id": org_id},
+            "inLanguage": "fr-FR",
+        }
+        if page.get("rubric"):
+            article["articleSection"] = [page["rubric"]]
+        if page.get("hero"):
+            article["image"] = {"@id": f"{url}#primaryimage"}
+        graph.insert(0, article)
+    if url:
+        crumbs = [("Accueil", f"{base}/")]
+        if page.get("date_iso"):
+            crumbs.append(("Actualités", base + NEWS_PATH))
+        if path != "/":
+            crumbs.append((page.get("title"), None))
+        webpage["breadcrumb"] = {"@id": f"{url}#breadcrumb"}
+        webpage["inLanguage"] = "fr-FR"
+        items = []
+        for position, (name, item) in enumerate(crumbs, 1):
+            crumb = {"@type": "ListItem", "position": position, "name": name}
+            if item:
+                crumb["item"] = item
+            items.append(crumb)
+        graph.append({"@type": "BreadcrumbList", "@id": f"{url}#breadcrumb",
+                      "itemListElement": items})  # fmt: skip
+    text = json.dumps({"@context": "https://schema.org", "@graph": graph}, ensure_ascii=False)
+    # Inside <script>, only "</" could end the element early.
+    return Markup(text.replace("</", "<\\/"))
+
+
 class Renderer:
     """Renders the views of one markup; thread-safe (Jinja templates are)."""
 
@@ -85,11 +235,19 @@ class Renderer:
         context = {
             **boilerplate(self.content_dir),
             "base_url": self.base_url,
+            "markup": self.markup,
+            "byline_author": BYLINE_AUTHOR,
             "latest": [teaser_view(entry) for entry in site.latest()],
             **view,
         }
-        folder = "legacy" if template.startswith("legacy") else self.markup
-        html = self.env.get_template(f"{folder}/{template}").render(context)
+        if template.startswith("legacy"):
+            found = self.env.get_template(f"legacy/{template}")
+        else:
+            folders = [self.markup]
+            while folders[-1] in TEMPLATE_PARENTS:
+                folders.append(TEMPLATE_PARENTS[folders[-1]])
+            found = self.env.select_template([f"{folder}/{template}" for folder in folders])
+        html = found.render(context)
         return html.encode("utf-8")
 
     def entry(self, site: ReplicaSite, entry: Entry) -> bytes:
