@@ -26,7 +26,12 @@ from scoparchive.archive.naming import LOG_DIR
 from scoparchive.cache import ParseCache, parser_version
 from scoparchive.history import History, Parsed
 from scoparchive.pages import parse_page
-from scoparchive.pipelines.completeness import Completeness, load_thresholds
+from scoparchive.pipelines.completeness import (
+    Completeness,
+    load_alarm_settings,
+    load_thresholds,
+)
+from scoparchive.pipelines.drift import Alarm, AlarmSettings, find_alarms
 from scoparchive.profiles import profile_for_url
 from scoparchive.records import table_rows
 from scoparchive.schema import TABLES, VIEWS
@@ -56,6 +61,13 @@ class BuildReport:
     completeness: dict[str, dict[str, float]] = field(default_factory=dict)
     completeness_failures: list[str] = field(default_factory=list)
     page_counts: dict[str, int] = field(default_factory=dict)
+    #: Drift alarms (``scoparchive.pipelines.drift``): pages that changed type or lost fields,
+    #: listed news that is not typed as an article, page types whose share moved.
+    alarms: list[Alarm] = field(default_factory=list)
+
+
+#: How many alarms the one-line message of a strict build names.
+STRICT_ALARMS_NAMED = 3
 
 
 def build(
@@ -90,8 +102,13 @@ def build(
             completeness.add(state.latest.page)
         thresholds = load_thresholds(thresholds_path)
         failures = completeness.failures(thresholds)
-        if strict and failures:
-            raise BuildError("completeness under the thresholds: " + "; ".join(failures))
+        try:
+            alarm_settings = AlarmSettings.from_mapping(load_alarm_settings(thresholds_path))
+        except (TypeError, ValueError) as error:
+            raise BuildError(f"{thresholds_path or 'thresholds.yaml'}: {error}") from error
+        alarms = find_alarms(history, alarm_settings)
+        if strict and (failures or alarms):
+            raise BuildError(_strict_message(failures, alarms))
 
         rows = table_rows(history)
         profile = profile_for_url(next(iter(history.pages)))
@@ -100,6 +117,8 @@ def build(
         try:
             database = _write_outputs(build_dir, profile, rows, run_ids, metadata_template)
             quality = completeness.report(thresholds)
+            quality["alarms"] = [alarm.to_dict() for alarm in alarms]
+            quality["alarm_settings"] = alarm_settings.to_dict()
             (build_dir / "quality.json").write_text(
                 json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
             _fsync_tree(build_dir)
@@ -119,7 +138,21 @@ def build(
         completeness=completeness.ratios(),
         completeness_failures=failures,
         page_counts=dict(completeness.pages),
+        alarms=alarms,
     )
+
+
+def _strict_message(failures: list[str], alarms: list[Alarm]) -> str:
+    """One line: the completeness failures, then how many alarms and the first ones."""
+    parts = []
+    if failures:
+        parts.append("completeness under the thresholds: " + "; ".join(failures))
+    if alarms:
+        named = "; ".join(str(alarm) for alarm in alarms[:STRICT_ALARMS_NAMED])
+        more = len(alarms) - STRICT_ALARMS_NAMED
+        parts.append(f"{len(alarms)} alarme(s) de dérive (drift alarms): {named}"
+                     + (f"; … et {more} de plus (and {more} more)" if more > 0 else ""))
+    return " | ".join(parts)
 
 
 def replay_history(reader: ArchiveReader,

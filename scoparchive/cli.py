@@ -72,9 +72,12 @@ def crawl(site_url, archive_dir, delay, max_pages, contact, resume, overrides, v
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT,
               show_default=True, help="Output folder (replaced atomically by each build).")
 @click.option("--strict", is_flag=True,
-              help="Fail when field completeness falls under the thresholds.")
+              help="Fail when field completeness falls under the thresholds, or on any drift "
+              "alarm (a page that changed type or lost fields, listed news not typed as an "
+              "article, a page type whose share moved).")
 @click.option("--thresholds", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="YAML file of completeness thresholds per page type.")
+              default=None, help="YAML file of completeness thresholds per page type, and of "
+              "the alarms' settings (see scoparchive/thresholds.yaml).")
 @click.option("--no-cache", is_flag=True,
               help="Parse every capture again, ignoring the archive's parse cache.")
 def build(archive_dir, out_dir, strict, thresholds, no_cache):
@@ -96,7 +99,8 @@ def serve(out_dir, port, host, open_browser):
 
 @main.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--markup", type=click.Choice(["drupal", "wordpress", "semantic", "divsoup"]),
+@click.option("--markup",
+              type=click.Choice(["drupal", "wordpress", "semantic", "divsoup", "blocktheme"]),
               default="drupal", show_default=True)
 def replica(port, markup):
     """Serve the replica of the site on 127.0.0.1 (written for tests, not the union's site)."""
@@ -218,6 +222,30 @@ def _print_build_report(report) -> None:
     console.print(quality)
     for failure in report.completeness_failures:
         console.print(f"[yellow]under the threshold:[/] {failure}")
+    _print_alarms(report.alarms)
+
+
+#: How many alarms the build summary lists; quality.json holds them all.
+ALARMS_SHOWN = 10
+
+
+def _print_alarms(alarms) -> None:
+    from rich.markup import escape
+
+    if not alarms:
+        console.print("[green]aucune alarme de dérive[/] (no drift alarm)")
+        return
+    console.rule(f"[bold red]{len(alarms)} alarme(s) de dérive[/] (drift alarms)", style="red")
+    for alarm in alarms[:ALARMS_SHOWN]:
+        where = f"[bold]{escape(alarm.url)}[/] : " if alarm.url else ""
+        console.print(f"[red]⚠[/] {where}{escape(alarm.message)}", highlight=False,
+                      soft_wrap=True)
+    more = len(alarms) - ALARMS_SHOWN
+    if more > 0:
+        console.print(f"… et {more} de plus (and {more} more)", highlight=False)
+    console.print("toutes dans quality.json (all in quality.json); `--strict` fait échouer la "
+                  "construction sur une alarme (fails the build on any alarm)", highlight=False,
+                  soft_wrap=True, style="dim")
 
 
 def _serve(out_dir: Path, port: int, host: str, open_browser: bool) -> None:

@@ -12,6 +12,10 @@ import yaml
 
 from scoparchive.items import ParsedPage
 
+#: The section of thresholds.yaml holding the settings of the drift alarms
+#: (``scoparchive.pipelines.drift``), not a page type.
+ALARMS_KEY = "alarms"
+
 #: What each page type is expected to carry.
 EXPECTED_FIELDS: dict[str, tuple[str, ...]] = {
     "article": ("title", "published_date", "lead", "body_text"),
@@ -65,11 +69,14 @@ class Completeness:
         return {
             "pages": dict(sorted(self.pages.items())),
             "completeness": self.ratios(),
-            "thresholds": thresholds,
+            "thresholds": {key: value for key, value in thresholds.items()
+                           if key != ALARMS_KEY},
             "failures": self.failures(thresholds),
         }
 
     def failures(self, thresholds: dict[str, dict[str, float]]) -> list[str]:
+        """What falls under the thresholds. Only the entries of page types are read: the
+        ``alarms`` section of a thresholds file is not one."""
         failures = []
         for page_type, ratios in self.ratios().items():
             for name, minimum in (thresholds.get(page_type) or {}).items():
@@ -82,6 +89,18 @@ class Completeness:
 
 
 def load_thresholds(path: Path | None = None) -> dict[str, dict[str, float]]:
+    """The per-type thresholds of ``thresholds.yaml`` (or of ``path``), without its ``alarms``
+    section (see ``load_alarm_settings``)."""
+    return {key: value for key, value in _read_thresholds(path).items() if key != ALARMS_KEY}
+
+
+def load_alarm_settings(path: Path | None = None) -> dict:
+    """The ``alarms`` section of ``thresholds.yaml`` (or of ``path``), empty when there is none:
+    ``drift.AlarmSettings.from_mapping`` gives the missing settings their defaults."""
+    return _read_thresholds(path).get(ALARMS_KEY) or {}
+
+
+def _read_thresholds(path: Path | None) -> dict:
     if path is None:
         text = resources.files("scoparchive").joinpath("thresholds.yaml").read_text("utf-8")
     else:
