@@ -11,11 +11,10 @@ PYTEST_ARGS ?=
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-# setup.py compiles scoparchive/_speedups.pyx: an edit of it reinstalls (and rebuilds).
-$(INSTALLED): pyproject.toml setup.py scoparchive/_speedups.pyx
+$(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
 # pywb, for the replay tests, pins old redis and werkzeug and shadows the brotli module that Scrapy

@@ -27,7 +27,8 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import _common  # noqa: E402
 
-BENCHMARKS = {"extraction": "bench_extraction.py", "crawl": "bench_crawl.py"}
+BENCHMARKS = {"extraction": "bench_extraction.py", "realweb": "bench_realweb.py",
+              "crawl": "bench_crawl.py"}
 README = BENCH_DIR / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 MAKE_COMMAND = "make bench"
@@ -52,7 +53,8 @@ def load(results_dir: Path, name: str) -> dict | None:
 
 # --- the summary in the terminal --------------------------------------------------------------
 
-def print_summary(extraction: dict | None, crawl: dict | None) -> None:
+def print_summary(extraction: dict | None, crawl: dict | None, realweb: dict | None = None
+                  ) -> None:
     if extraction:
         table = Table(title=f"extraction: {extraction['pages']['count']} replica pages, "
                       f"median of {extraction['settings']['repetitions']}")
@@ -67,8 +69,19 @@ def print_summary(extraction: dict | None, crawl: dict | None) -> None:
         console.print(table)
         target = extraction["target"]
         colour = "green" if target["met"] else "red"
-        console.print(f"ours/trafilatura: [{colour}]{target['ratio_measured']:.2f}×[/] "
+        console.print(f"ours/{target['reference']}: [{colour}]{target['ratio_measured']:.2f}×[/] "
                       f"(target ≥ {target['ratio']:g}×: {'met' if target['met'] else 'not met'})")
+    if realweb and "extractors" in realweb:
+        table = Table(title="real pages of other sites (../shared/realweb)")
+        for column in ("extractor", "article", "title", "date", "with", "without", "ms/page"):
+            table.add_column(column, justify="left" if column == "extractor" else "right")
+        for name, found in realweb["extractors"].items():
+            table.add_row(name, *(str(found[key]) for key in ("article", "title", "date")),
+                          f"{found['with']:.3f}", f"{found['without']:.3f}",
+                          _n(found["ms_per_page"], 1))
+        console.print(table)
+    elif realweb:
+        console.print(f"real pages: skipped ({realweb['skipped']})")
     if crawl:
         steps = crawl["steps"]
         table = Table(title=f"crawl of the replica, median of {crawl['settings']['repetitions']}")
@@ -121,10 +134,7 @@ def render_extraction(result: dict) -> list[str]:
         f"p90 {pages['p90_bytes'] / 1024:.1f}, max {pages['max_bytes'] / 1024:.1f} KiB. "
         f"Median of {_plural(result['settings']['repetitions'], 'repetition')}; "
         "1-minute load average "
-        f"{_n(load.get('before'), 2)} before, {_n(load.get('after'), 2)} after. "
-        + {True: "Compiled helpers (`scoparchive/_speedups.pyx`) in use.",
-           False: "Compiled helpers **not** in use: pure Python."}.get(
-            result["settings"].get("compiled_helpers"), ""),
+        f"{_n(load.get('before'), 2)} before, {_n(load.get('after'), 2)} after.",
         "",
         "| engine | pages/s | ms/page | MiB/s | ours × (paired) | ours × (CPU time) "
         "| first pass pages/s | peak RSS Δ MiB | tracemalloc peak MiB |",
@@ -143,7 +153,7 @@ def render_extraction(result: dict) -> list[str]:
     verdict = "met" if target["met"] else "**not met**"
     lines += [
         "",
-        f"Target ours/trafilatura ≥ {target['ratio']:g}×: {verdict} "
+        f"Target ours/`{target['reference']}` ≥ {target['ratio']:g}×: {verdict} "
         f"({target['ratio_measured']:.2f}×). Process peak RSS "
         f"{result['process_peak_rss_mib']:.0f} MiB. The first pass is the untimed warm-up, "
         "from a cold process: it includes one-time loads (lazy imports, reference tables).",
@@ -228,12 +238,42 @@ def render_crawl(result: dict) -> list[str]:
     return lines
 
 
-def render_results(extraction: dict | None, crawl: dict | None) -> str:
+def render_realweb(result: dict) -> list[str]:
+    lines = ["### Real pages of other sites", ""]
+    if "extractors" not in result:
+        return [*lines, f"Skipped: {result['skipped']}."]
+    targets = result["targets"]
+    lines += [
+        f"`{result['command']}` on {render_machine(result)}: 200 pages of news sites, blogs and "
+        "institutions (11 in French) with their truth, scored by the corpus's own `score.py`.",
+        "",
+        "| extractor | pages with an article record | title | date | `with` | `without` "
+        "| ms/page |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, found in result["extractors"].items():
+        lines.append(f"| `{name}` | {found['article']} | {found['title']} | {found['date']} "
+                     f"| {found['with']:.3f} | {found['without']:.3f} "
+                     f"| {_n(found['ms_per_page'], 1)} |")
+    missed = [name for name, met in result["met"].items() if not met]
+    lines += ["", "Targets for scoparchive: " + ", ".join(
+        f"{name} ≥ {target}" for name, target in targets.items()) + ": "
+        + ("all met." if not missed else f"**not met**: {', '.join(missed)}.")]
+    types = result["extractors"]["scoparchive"]["page_types"]
+    lines += ["", "Page types scoparchive gave: "
+              + ", ".join(f"{name} {count}" for name, count in types.items()) + "."]
+    return lines
+
+
+def render_results(extraction: dict | None, crawl: dict | None,
+                   realweb: dict | None = None) -> str:
     lines = [f"Produced by `{MAKE_COMMAND}` (`.venv/bin/python benchmarks/run.py`); the JSON "
              "files in `benchmarks/results/` hold every number. Rewritten by each run: do not "
              "edit by hand.", ""]
     if extraction:
         lines += [*render_extraction(extraction), ""]
+    if realweb:
+        lines += [*render_realweb(realweb), ""]
     if crawl:
         lines += [*render_crawl(crawl), ""]
     return "\n".join(lines)
@@ -275,10 +315,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.only or list(BENCHMARKS):
             run_benchmark(name, results_dir, args.quick)
         extraction, crawl = load(results_dir, "extraction"), load(results_dir, "crawl")
+        realweb = load(results_dir, "realweb")
         console.rule("[bold]summary")
-        print_summary(extraction, crawl)
+        print_summary(extraction, crawl, realweb)
         if readme is not None and not args.no_readme:
-            update_readme(readme, render_results(extraction, crawl))
+            update_readme(readme, render_results(extraction, crawl, realweb))
             console.print(f"results section of {readme} updated")
     finally:
         if scratch is not None:

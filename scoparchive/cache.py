@@ -42,12 +42,9 @@ CACHE_FILE = "parsed-pages.sqlite"
 CACHE_FORMAT = 2
 #: What a parse depends on, relative to the package: the page objects, the text helpers, the
 #: records they fill, the site profiles and the reference data (department names, communes).
-PARSER_SOURCES = ("pages", "text", "items.py", "profiles.py", "geo.py", "data", "_speedups.pyx")
-#: Files compiled from those sources (``_speedups.pyx``): rebuilt by every install, they would
-#: empty the cache each time; their source is in the digest.
-BUILD_PRODUCTS = frozenset((".c", ".so", ".pyd"))
+PARSER_SOURCES = ("pages", "text", "items.py", "profiles.py", "geo.py", "data")
 #: Third-party libraries whose upgrade may change what a page parses to.
-PARSER_LIBRARIES = ("lxml", "cssselect", "phonenumbers")
+PARSER_LIBRARIES = ("lxml", "cssselect", "phonenumbers", "extruct", "trafilatura", "htmldate")
 #: Entries written per transaction: short transactions keep a concurrent reader or writer (the
 #: crawl's run summary) waiting briefly at most.
 FLUSH_EVERY = 500
@@ -79,7 +76,6 @@ def parser_files(package: Path) -> Iterator[Path]:
             yield from sorted(
                 found for found in path.rglob("*")
                 if found.is_file() and "__pycache__" not in found.parts
-                and found.suffix not in BUILD_PRODUCTS
             )
 
 

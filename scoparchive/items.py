@@ -28,8 +28,27 @@ PAGE_TYPES = (
     "unknown",
 )
 
-#: How a field was found: a site-specific selector, the document structure, or a fallback.
-EXTRACTION_METHODS = ("selector", "structural", "fallback")
+#: How a field was found (``ParsedPage.extraction``, ``Article.extraction``), by layer: the
+#: site's own knowledge first, then the page's standard metadata, then libraries made for any
+#: page. A field that none of them gives stays empty: it is never guessed.
+EXTRACTION_METHODS: dict[str, tuple[str, str]] = {
+    "selector": ("site", "a CSS selector of the site's profile"),
+    "landmark": ("site", "the site's landmarks: header line, date line or byline under the "
+                 "title, teaser block, `Name (75)` item headings"),
+    "url": ("site", "the URL: the home page, the date of a legacy `/YYYYMMDD,key.htm` page"),
+    "json-ld": ("metadata", "the page's JSON-LD (schema.org)"),
+    "microdata": ("metadata", "the page's microdata (schema.org)"),
+    "opengraph": ("metadata", "the page's OpenGraph tags (og:type, og:title, "
+                  "article:published_time)"),
+    "meta": ("metadata", "another <meta> tag of the page (Dublin Core, twitter:title)"),
+    "time": ("metadata", "a <time datetime> beside the title"),
+    "heading": ("metadata", "the page's main heading"),
+    "title-tag": ("metadata", "the page's <title>, without the site's name"),
+    "structure": ("metadata", "the page's structure: repeated teasers, a pager, time slots"),
+    "trafilatura": ("library", "the main text as trafilatura finds it"),
+    "htmldate": ("library", "the date as htmldate finds it in the page's markup and URL"),
+}
+EXTRACTION_LAYERS = ("site", "metadata", "library")
 
 
 @dataclass
@@ -67,7 +86,7 @@ class Initiative:
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
-    extraction_method: str = "structural"
+    extraction_method: str = "landmark"
 
 
 @dataclass
@@ -102,7 +121,7 @@ class Article:
     word_count: int = 0
     images: list[Image] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
-    #: field name → "selector" | "structural" | "fallback"
+    #: field name → how it was found: a key of EXTRACTION_METHODS
     extraction: dict[str, str] = field(default_factory=dict)
 
 

@@ -27,7 +27,7 @@ class SiteProfile:
         "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
         "fbclid", "gclid", "xtor", "mc_cid", "mc_eid",
     )
-    #: Optional CSS selectors tried before structural extraction (never required).
+    #: Optional CSS selectors tried before the landmarks (never required).
     selectors: dict[str, str] = field(default_factory=dict)
     contact_url: str = "https://github.com/scoparchive/scoparchive"
     licence: str = "Etalab Open Licence 2.0 for the extracted data; page content © its authors"

@@ -185,8 +185,11 @@ ARTICLES = Table(
         _col("image_count", "integer", "Images in the body.", unit="images"),
         _col("initiative_count", "integer", "Initiatives listed, on roundup pages.",
              unit="initiatives"),
-        _col("extraction", "string", "How each field was found (JSON: field → selector, "
-             "structural or fallback)."),
+        _col("extraction", "string", "How each field was found (JSON: field → method). The "
+             "site's own landmarks first (selector, landmark, url), then the page's standard "
+             "metadata (json-ld, microdata, opengraph, meta, time, heading, title-tag, "
+             "structure), then libraries (trafilatura, htmldate); a field without any stays "
+             "empty."),
         _col("captured_at", "datetime", "Capture this version comes from (UTC)."),
     ),
 )
@@ -227,7 +230,8 @@ INITIATIVES = Table(
         _col("longitude", "number", "Longitude of the prefecture of the same department.",
              unit="degrees"),
         _col("published_date", "date", "Publication date of the roundup page."),
-        _col("extraction_method", "string", "selector, structural or fallback.", facet=True),
+        _col("extraction_method", "string", "How the item was found: landmark (a heading "
+             "`Name (75)` of the roundup) or selector.", facet=True),
     ),
 )
 

@@ -63,7 +63,9 @@ def test_extraction_results_are_well_formed(quick_run):
     check_machine(result)
     assert result["settings"]["quick"] is True
     pages = result["pages"]
-    assert positive(pages["count"]) and len(pages["per_markup"]) == 4
+    from scoparchive.replica import MARKUPS
+
+    assert positive(pages["count"]) and set(pages["per_markup"]) == set(MARKUPS)
     for key in ("total_bytes", "mean_bytes", "median_bytes", "min_bytes", "p90_bytes",
                 "max_bytes"):
         assert positive(pages[key]), key
@@ -89,6 +91,7 @@ def test_extraction_results_are_well_formed(quick_run):
         assert all(positive(value) for value in ratios.values())
     target = result["target"]
     assert target["ratio"] == 10 and positive(target["ratio_measured"])
+    assert target["reference"] == "trafilatura_metadata"
     assert isinstance(target["met"], bool)
     assert positive(result["process_peak_rss_mib"])
 
@@ -131,3 +134,12 @@ def test_readme_section_is_rewritten_between_the_markers(quick_run):
     assert "Not measured yet" not in section
     assert text[:start] == (BENCH / "README.md").read_text(encoding="utf-8")[:start]
     assert "summary" in completed.stdout
+
+
+def test_real_pages_are_skipped_with_a_reason_in_a_quick_run(quick_run):
+    results, _, _ = quick_run
+    result = load(results, "realweb")
+    assert result["benchmark"] == "realweb"
+    check_machine(result)
+    assert result["skipped"] and "extractors" not in result
+    assert set(result["targets"]) == {"article", "title", "date", "with", "without"}

@@ -74,7 +74,7 @@ def test_article_fields_and_day_first_date():
     )
     assert "## Un intertitre" in article.body_markdown
     assert [(link.url, link.internal) for link in article.links] == [("https://ex.org/a", False)]
-    assert article.extraction["published_date"] == "structural"
+    assert article.extraction["published_date"] == "landmark"
     assert [c.value for c in parsed.contacts] == ["http://www.exemple.coop"]
 
 

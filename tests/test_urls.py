@@ -131,5 +131,4 @@ def test_links_shortcut_keeps_the_definition(anchors, page_url):
     from scoparchive.profiles import DEFAULT_PROFILE
 
     expected = _links_by_definition(Resolver(page_url, None, DEFAULT_PROFILE), anchors)
-    assert Resolver(page_url, None, DEFAULT_PROFILE).links(anchors) == expected  # compiled
-    assert Resolver(page_url, None, DEFAULT_PROFILE)._links(anchors) == expected  # Python
+    assert Resolver(page_url, None, DEFAULT_PROFILE).links(anchors) == expected

@@ -2,21 +2,26 @@
 
 >>> parsed = parse_page("https://les-scop-idf.coop/x", b"<html>...</html>")
 
-Pure: no I/O. Class names are never required; ``profile.selectors`` are an optional first try.
+Pure: no I/O. Every field is taken from the most specific evidence the page offers, and the
+record says which (``ParsedPage.extraction``): the site's landmarks, then the page's standard
+metadata, then libraries made for any page, then nothing (see ``fields``). Class names are never
+required; ``profile.selectors`` are an optional first try.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from scoparchive.items import ParsedPage
 from scoparchive.pages.article import ArticlePage
 from scoparchive.pages.base import PageObject
-from scoparchive.pages.classify import classify, signals
+from scoparchive.pages.classify import classify, is_legacy_url
 from scoparchive.pages.document import decode_as_utf8, parse_html, prune, read_html
 from scoparchive.pages.layout import analyse, site_text
 from scoparchive.pages.listing import HomePage, ListingPage, PressListingPage
 from scoparchive.pages.programme import ProgrammePage
+from scoparchive.pages.reading import PageReading
 from scoparchive.pages.roundup import RoundupPage
 from scoparchive.pages.selectors import select
 from scoparchive.pages.static import LegacyArticlePage, StaticPage
@@ -48,10 +53,12 @@ def parse_page(
     *,
     profile: SiteProfile = DEFAULT_PROFILE,
     content_type: str | None = None,
+    captured: date | None = None,
 ) -> ParsedPage:
-    """Classify the page and extract its record; never raises (a failure gives "unknown")."""
+    """Classify the page and extract its record; never raises (a failure gives "unknown").
+    ``captured``: the day the page was captured, which dates a ``le 4 avril`` without a year."""
     try:
-        return extract(url, body, profile=profile, content_type=content_type)
+        return extract(url, body, profile=profile, content_type=content_type, captured=captured)
     except Exception:  # a crawl of thousands of pages must not stop on one
         log.exception("page object failed on %s", url)
         return ParsedPage(url=url, page_type="unknown", title=None, extraction={"error": "crash"})
@@ -63,25 +70,32 @@ def extract(
     *,
     profile: SiteProfile = DEFAULT_PROFILE,
     content_type: str | None = None,
+    captured: date | None = None,
 ) -> ParsedPage:
     """``parse_page`` without the safety net, for tests that must see every exception."""
     text = site_text(profile)
     html, utf8 = decode_as_utf8(body, content_type)
     doc = read_html(html, text.stands_alone, utf8)
-    layout = analyse(doc, text)
     resolver = Resolver(url, doc.base_href, profile)
-    page_type = classify(url, layout, signals(layout, resolver))
+    legacy = is_legacy_url(url, profile)
+    reading = PageReading(url, html, doc, analyse(doc, text, legacy=legacy, reference=captured), text, profile,
+                          resolver, captured)  # fmt: skip
+    page_type, type_method = classify(reading)
     if page_type in _UNDATED_TYPES:
-        layout = analyse(doc, text, dated=False)
+        reading.layout = analyse(doc, text, dated=False, legacy=legacy)
+        reading.memo.clear()
     page_class = PAGE_OBJECTS[page_type]
-    root = None
+    page: PageObject
     if profile.selectors and issubclass(page_class, ArticlePage):
-        root = parse_html(html)  # selectors need a tree; the usual reading builds none
-    if root is not None:
-        prune(root)
-        overrides, body_texts = select(root, profile.selectors, text.stands_alone)
-        page = page_class(url, layout, profile, overrides=overrides, body_texts=body_texts,
-                          resolver=resolver)  # fmt: skip
+        root = parse_html(html)  # selectors need the tree before it was read
+        if root is not None:
+            prune(root)
+            overrides, body_texts = select(root, profile.selectors, text.stands_alone)
+            page = page_class(reading, overrides=overrides, body_texts=body_texts)
+        else:
+            page = page_class(reading)
     else:
-        page = page_class(url, layout, profile, resolver=resolver)
-    return page.to_item()
+        page = page_class(reading)
+    item = page.to_item()
+    item.extraction["page_type"] = type_method
+    return item

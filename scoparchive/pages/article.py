@@ -1,20 +1,20 @@
-"""News articles: title, rubric, date line, lead, body, images, links, contacts."""
+"""News articles: title, rubric, date, lead, body, images, links, contacts.
+
+The body comes from the site's frame when its landmarks bound the content (between the title and
+the teaser block), else from the main text a library finds (``PageReading.main_text``).
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import functools
 
 from scoparchive.items import Article, Image, ParsedPage
+from scoparchive.pages import fields
 from scoparchive.pages.base import PageObject
 from scoparchive.pages.body import Body, extract_body
-from scoparchive.pages.layout import Layout
-from scoparchive.pages.urls import Resolver
-from scoparchive.profiles import SiteProfile
-from scoparchive.text.dates import date_from_legacy_url, find_french_date
+from scoparchive.pages.document import Block, Document, RawImage
+from scoparchive.pages.reading import PageReading
 from scoparchive.text.normalise import fold
-
-#: How far into the body a written-out date still dates the page (``Communiqué de presse, …``).
-_DATED_BLOCKS = 3
 
 
 class ArticlePage(PageObject):
@@ -22,26 +22,53 @@ class ArticlePage(PageObject):
 
     def __init__(
         self,
-        url: str,
-        layout: Layout,
-        profile: SiteProfile,
+        reading: PageReading,
         *,
         overrides: dict[str, str] | None = None,
         body_texts: frozenset[str] | None = None,
-        resolver: Resolver | None = None,
     ) -> None:
-        super().__init__(url, layout, profile, resolver=resolver)
+        super().__init__(reading)
         self.overrides = overrides or {}
-        alts = frozenset(
-            fold(raw.alt)
-            for raw in layout.doc.images
-            if raw.alt and not raw.chrome and raw.position >= layout.content_start
-        )
-        self.body: Body = extract_body(layout, alts, only=body_texts)
+        source, blocks, self.body_method = self._body_source(body_texts)
+        self.body_doc: Document = source
+        self.body_images: list[RawImage] = self._images_of(source)
+        alts = frozenset(fold(raw.alt) for raw in self.body_images if raw.alt)
+        self.body: Body = extract_body(blocks, reading.text, alts, only=body_texts)
 
-    @property
-    def title(self) -> str | None:
-        return self.overrides.get("title") or super().title
+    def _body_source(
+        self, body_texts: frozenset[str] | None
+    ) -> tuple[Document, list[Block], str | None]:
+        """The document the body is read from, its candidate blocks, and the method."""
+        layout = self.layout
+        if body_texts is not None:
+            return layout.doc, layout.content_blocks(), "selector"
+        if layout.framed:
+            return layout.doc, layout.content_blocks(), "landmark"
+        main = self.reading.main_text
+        if main is not None:
+            _link_as_in_page(main.blocks, layout.doc.blocks)
+            return main, [block for block in main.blocks if not block.chrome], "trafilatura"
+        return layout.doc, [], None
+
+    def _images_of(self, source: Document) -> list[RawImage]:
+        """The images of the body: from the title down to the teaser block; for a main text
+        that a library found, those of the page between its first and last paragraph."""
+        layout = self.layout
+        if source is layout.doc:
+            start = layout.title if layout.title is not None else (layout.header or 0)
+            end = layout.content_end
+        else:
+            start, end = _span_in_page(source.blocks, layout.doc.blocks)
+        return [
+            raw for raw in layout.doc.images
+            if not raw.chrome and start <= raw.position <= end
+        ]  # fmt: skip
+
+    @functools.cached_property
+    def found_title(self) -> fields.Found | None:
+        if title := self.overrides.get("title"):
+            return fields.Found(title, title, "selector")
+        return super().found_title
 
     @property
     def rubric(self) -> str | None:
@@ -50,32 +77,22 @@ class ArticlePage(PageObject):
         index = self.layout.rubric
         return self.layout.blocks[index].text if index is not None else None
 
-    def published(self) -> tuple[date | None, str | None, str | None]:
-        """(date, as written, extraction method): the date line, else a date in the text."""
-        if self.layout.date is not None:
-            return self.layout.date_value, self.layout.blocks[self.layout.date].text, "structural"
-        for block in self.body.blocks[:_DATED_BLOCKS]:
-            found = find_french_date(block.text)
-            if found:
-                return found.value, found.raw, "fallback"
-        found = date_from_legacy_url(self.url)
-        if found:
-            return found.value, found.raw, "fallback"
-        return None, None, None
+    def published(self) -> fields.Found | None:
+        return fields.published(self.reading)
 
     def article(self) -> Article:
-        published, published_raw, date_method = self.published()
+        found_date = self.published()
         body_text = self.body.text()
-        extraction = {"title": self._method("title", self.layout.title_method)}
-        if date_method:
-            extraction["published_date"] = date_method
+        extraction = {"title": self.found_title.method} if self.found_title else {}
+        if found_date:
+            extraction["published_date"] = found_date.method
         if self.rubric:
-            extraction["rubric"] = self._method("rubric", "structural")
-        if body_text:
-            extraction["body_text"] = self._method("body", "structural")
+            extraction["rubric"] = "selector" if "rubric" in self.overrides else "landmark"
+        if body_text and self.body_method:
+            extraction["body_text"] = self.body_method
         lead = self.overrides.get("lead") or (self.body.lead.text if self.body.lead else None)
         if lead:
-            extraction["lead"] = self._method("lead", "structural")
+            extraction["lead"] = "selector" if "lead" in self.overrides else self.body_method
         resolver = self.resolver
         links = [
             link
@@ -87,8 +104,8 @@ class ArticlePage(PageObject):
             url=self.url,
             title=self.title,
             rubric=self.rubric,
-            published_date=published,
-            published_date_raw=published_raw,
+            published_date=found_date.value if found_date else None,
+            published_date_raw=found_date.raw if found_date else None,
             lead=lead,
             body_text=body_text,
             body_markdown=self.body.markdown(),
@@ -98,28 +115,19 @@ class ArticlePage(PageObject):
             extraction=extraction,
         )
 
-    def _method(self, name: str, found_by: str) -> str:
-        return "selector" if name in self.overrides else found_by
-
     def article_images(self) -> list[Image]:
-        """Images from the title down to the teaser block, with captions and credits."""
-        layout = self.layout
-        start = layout.title if layout.title is not None else (layout.header or 0)
-        raws = [
-            raw for raw in layout.doc.images
-            if not raw.chrome and start <= raw.position <= layout.content_end
-        ]  # fmt: skip
+        """Images of the body, with captions and credits."""
         images: list[Image] = []
-        for raw in raws:
+        for raw in self.body_images:
             image = self.image(raw)
             if image is None or any(known.url == image.url for known in images):
                 continue
             image.caption = self.body.captions.get(raw.figure) if raw.figure else None
             images.append(image)
-        self._attach_credits(raws, images)
+        self._attach_credits(self.body_images, images)
         return images
 
-    def _attach_credits(self, raws: list, images: list[Image]) -> None:
+    def _attach_credits(self, raws: list[RawImage], images: list[Image]) -> None:
         """A credit line goes to the nearest image above it, else to the first one below."""
         by_url = {image.url: image for image in images}
         for block_index, credit in self.body.credits:
@@ -138,3 +146,20 @@ class ArticlePage(PageObject):
         item.contacts = self.contacts_in(self.body.blocks)
         item.extraction.update(item.article.extraction)
         return item
+
+
+def _link_as_in_page(blocks: list[Block], page_blocks: list[Block]) -> None:
+    """A library's main text carries no links (asked for, they cost it precision): each of its
+    blocks takes the links of the page's block with the same text."""
+    by_text = {block.text: block for block in page_blocks if block.links}
+    for block in blocks:
+        same = by_text.get(block.text)
+        if same is not None:
+            block.links, block.link_chars = same.links, same.link_chars
+
+
+def _span_in_page(blocks: list[Block], page_blocks: list[Block]) -> tuple[int, int]:
+    """The indexes of the page's blocks where a main text starts and ends (-1, -1: not found)."""
+    texts = {block.text for block in blocks}
+    found = [block.index for block in page_blocks if block.text in texts]
+    return (found[0], found[-1] + 1) if found else (-1, -1)

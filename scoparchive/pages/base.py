@@ -1,56 +1,61 @@
-"""What every page object shares: the parsed layout, URL resolution, page links and images."""
+"""What every page object shares: the reading of the page, its title, links and images."""
 
 from __future__ import annotations
 
+import functools
+
 from scoparchive.items import Contact, Image, ParsedPage
+from scoparchive.pages import fields
 from scoparchive.pages.document import Block, RawImage
-from scoparchive.pages.layout import Layout, is_logo_line
-from scoparchive.pages.urls import Resolver, contact_from_href
-from scoparchive.profiles import SiteProfile
+from scoparchive.pages.layout import is_logo_line
+from scoparchive.pages.reading import PageReading
+from scoparchive.pages.urls import contact_from_href
 from scoparchive.text.contacts import find_contacts
 
 
 class PageObject:
-    """A page of one type: the url and the parsed document in, a ParsedPage out."""
+    """A page of one type: the reading of a page in, a ParsedPage out."""
 
     page_type = "unknown"
 
-    def __init__(
-        self, url: str, layout: Layout, profile: SiteProfile, *, resolver: Resolver | None = None
-    ) -> None:
-        self.url = url
-        self.layout = layout
-        self.profile = profile
-        # The classifier's resolver, when given: it has joined the page's hrefs already.
-        self.resolver = resolver or Resolver(url, layout.doc.base_href, profile)
-        # Contacts in the text of each block (by index), found once: a roundup reads its body's
-        # contacts, then each item's.
+    def __init__(self, reading: PageReading) -> None:
+        self.reading = reading
+        self.url = reading.url
+        self.layout = reading.layout
+        self.profile = reading.profile
+        self.resolver = reading.resolver
+        # Contacts in the text of each block, found once: a roundup reads its body's contacts,
+        # then each item's.
         self._text_contacts: dict[int, list[Contact]] = {}
+
+    @functools.cached_property
+    def found_title(self) -> fields.Found | None:
+        return fields.title(self.reading)
 
     @property
     def title(self) -> str | None:
-        index = self.layout.title
-        return self.layout.blocks[index].text if index is not None else None
+        return self.found_title.value if self.found_title else None
 
     def to_item(self) -> ParsedPage:
+        extraction = {"title": self.found_title.method} if self.found_title else {}
         return ParsedPage(
             url=self.url,
             page_type=self.page_type,
             title=self.title,
             links=self.resolver.links(self.layout.doc.anchors),
             images=self.page_images(),
-            extraction={"page_type": "structural", "title": self.layout.title_method},
+            extraction=extraction,
         )
 
     def page_images(self) -> list[Image]:
         """Images of the content: neither chrome nor in the boilerplate teaser block."""
         start = self.layout.header if self.layout.header is not None else 0
-        return self.images_between(start, self.layout.content_end)
+        return self.images_between(self.layout.doc.images, start, self.layout.content_end)
 
-    def images_between(self, start: int, end: int) -> list[Image]:
+    def images_between(self, raws: list[RawImage], start: int, end: int) -> list[Image]:
         images: list[Image] = []
         seen: set[str] = set()
-        for raw in self.layout.doc.images:
+        for raw in raws:
             if raw.chrome or not start <= raw.position <= end:
                 continue
             image = self.image(raw)
@@ -71,9 +76,10 @@ class PageObject:
         for block in blocks:
             if is_logo_line(block.text):
                 continue
-            text_contacts = self._text_contacts.get(block.index)
+            key = id(block)
+            text_contacts = self._text_contacts.get(key)
             if text_contacts is None:
-                text_contacts = self._text_contacts[block.index] = find_contacts(block.text)
+                text_contacts = self._text_contacts[key] = find_contacts(block.text)
             found.extend(text_contacts)
             for href, text in block.links:
                 contact = contact_from_href(href, text)

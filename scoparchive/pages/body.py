@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from scoparchive.pages.document import Block
 from scoparchive.pages.layout import (
-    Layout,
+    SiteText,
     is_boilerplate_line,
     is_credit,
     is_footer_text,
@@ -66,14 +66,18 @@ def is_subheading(block: Block) -> bool:
 
 
 def extract_body(
-    layout: Layout, image_alts: frozenset[str] = frozenset(), *, only: frozenset[str] | None = None
+    blocks: list[Block],
+    text: SiteText,
+    image_alts: frozenset[str] = frozenset(),
+    *,
+    only: frozenset[str] | None = None,
 ) -> Body:
-    """The body blocks; ``only`` restricts them to texts a profile's body selector matched."""
-    text = layout.text
+    """The body among ``blocks`` (the content of a page, or its main text as a library found
+    it); ``only`` restricts it to texts a profile's body selector matched."""
     kept: list[Block] = []
     credits: list[tuple[int, str]] = []
     captions: dict[int, str] = {}
-    for block in layout.content_blocks():
+    for block in blocks:
         line = block.text
         if only is not None and line not in only:
             continue

@@ -1,4 +1,15 @@
-"""The page type, decided from structure and text: no class names, no section paths."""
+"""The page type, from the signals a page gives, strongest first: never from one landmark alone.
+
+- the URL's shape: the home page, the site's legacy ``/YYYYMMDD,key.htm`` pages, listing paths
+  (``?page=N``, ``/page/2``, ``/category/…``, ``/tag/…``);
+- the site's landmarks: item headings ``Name (75)`` (a roundup), the date line under the title;
+- the page's declared type: ``og:type`` and schema.org ``@type`` (JSON-LD, microdata);
+- its structure: repeated teasers, ``Lire plus`` links and a pager (a listing), time slots (a
+  programme), a dated heading (an article).
+
+A page that declares itself an article, or prints its date under its title, is never a listing,
+whatever teasers it carries below its text.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +17,31 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from scoparchive.pages.layout import Layout, is_lire_plus, is_pager
-from scoparchive.pages.listing import is_teaser_title
+from scoparchive.pages import fields
+from scoparchive.pages.document import Block
+from scoparchive.pages.layout import Layout, is_footer_text, is_lire_plus, is_pager
+from scoparchive.pages.listing import is_teaser_title, until_pager
 from scoparchive.pages.programme import find_slots
+from scoparchive.pages.reading import PageReading
 from scoparchive.pages.roundup import count_item_headings
 from scoparchive.pages.urls import Resolver
+from scoparchive.profiles import SiteProfile
 from scoparchive.text.dates import date_from_legacy_url, parse_date_line
 
 _PAGER_HREF = re.compile(r"[?&]page=\d+")
 _ROOT_PATHS = frozenset(("", "/", "/index.php", "/index.html", "/index.htm", "/accueil"))
 _LEGACY_PATH = re.compile(r"\.html?$", re.I)
+#: Paths of listings on most CMSs: ``/page/2``, ``/category/x``, ``/tag/x``, ``/rubrique/x``.
+_LISTING_PATH = re.compile(
+    r"/(?:page/\d+|category|categorie|tag|tags|rubrique|archives?|author|auteur)(?:/|$)", re.I
+)
 _TEASER_GAP = 4  # blocks of a teaser block between two "Lire plus" links, at most
+_TEASER_BLOCKS = 4  # blocks under a teaser's title: its date, lead, media, "Lire plus"
+#: The share of a listing's content in teasers, at least: an article citing sources, or followed
+#: by related links, is mostly prose.
+_LISTING_SHARE = 0.8
+_PROSE = 150  # characters: a paragraph, not a label, a menu or a line of a footer
+_INTRODUCTION = 3  # blocks a listing may open on before its teasers: its title, an introduction
 
 
 @dataclass
@@ -25,9 +50,38 @@ class Signals:
     lire_plus: int
     pager: bool
     item_headings: int
+    coded_headings: int  # item headings with department codes
     slots: int
     linked_titles: int
     external_titles: int
+    #: The blocks after the header line, the teaser block and the chrome left out, and the
+    #: linked titles among them: what ``teaser_share`` reads.
+    blocks: list[Block]
+    titles: list[Block]
+
+    def teaser_share(self) -> float:
+        """The share of the text in teasers (linked titles and the few blocks under each),
+        against the prose outside them: menus, pagers and short lines do not count. A page
+        that opens on prose of its own is no listing, whatever teasers follow it ("À lire
+        aussi")."""
+        title_indexes = {block.index for block in self.titles}
+        covered = prose = own_blocks = 0
+        since_title = _TEASER_BLOCKS
+        for block in self.blocks:
+            if block.index in title_indexes:
+                since_title = 0
+            elif since_title < _TEASER_BLOCKS:
+                since_title += 1
+            else:
+                if not covered and block.link_density < 0.5:
+                    own_blocks += 1
+                    if own_blocks > _INTRODUCTION:
+                        return 0.0
+                if _is_prose(block):
+                    prose += len(block.text)
+                continue
+            covered += len(block.text)
+        return covered / (covered + prose) if covered else 0.0
 
 
 def teaser_block_span(layout: Layout) -> range:
@@ -48,12 +102,20 @@ def teaser_block_span(layout: Layout) -> range:
     return range(start, end)
 
 
+def _is_prose(block: Block) -> bool:
+    return (len(block.text) >= _PROSE and block.link_density < 0.5
+            and not is_footer_text(block.text))  # fmt: skip
+
+
 def signals(layout: Layout, resolver: Resolver) -> Signals:
     span = teaser_block_span(layout)
     start = layout.header + 1 if layout.header is not None else 0
     own = [b for b in layout.blocks[start:] if b.index not in span]
     content = [b for b in own if not b.chrome and (layout.title is None or b.index > layout.title)]
-    titles = [b for b in content if b.links and is_teaser_title(b)]
+    after_title = [b for b in own if layout.title is None or b.index > layout.title]
+    titles = [b for b in until_pager(after_title)
+              if not b.chrome and b.links and is_teaser_title(b)]  # fmt: skip
+    item_headings, coded_headings = count_item_headings(content)
     external = 0
     for block in titles:
         url = resolver.absolute(block.links[0][0])
@@ -63,32 +125,63 @@ def signals(layout: Layout, resolver: Resolver) -> Signals:
         date_lines=sum(1 for b in content if len(b.text) <= 30 and parse_date_line(b.text)),
         lire_plus=sum(1 for b in content if is_lire_plus(b.text)),
         pager=any("page=" in href and _PAGER_HREF.search(href) for b in own for href, _ in b.links),
-        item_headings=count_item_headings(content),
+        item_headings=item_headings,
+        coded_headings=coded_headings,
         slots=len(find_slots(content)),
         linked_titles=len(titles),
         external_titles=external,
+        # From the header on: under a date line taken for the page's, the first teaser's title
+        # would be the page's.
+        blocks=[b for b in own if not b.chrome],
+        titles=titles,
     )
 
 
-def classify(url: str, layout: Layout, found: Signals) -> str:
+def classify(reading: PageReading) -> tuple[str, str]:
+    """(page type, the kind of evidence that decided it: an ``items.EXTRACTION_METHODS`` name)."""
+    url, layout = reading.url, reading.layout
     path = _path(url)
     if path in _ROOT_PATHS:
-        return "home"
-    if _LEGACY_PATH.search(path) and (date_from_legacy_url(url) or layout.header is None):
-        return "legacy_article"
-    if found.item_headings >= 3:
-        return "roundup"
-    if found.external_titles >= 2 and found.external_titles * 2 >= found.linked_titles:
-        return "press_listing"
-    if found.lire_plus >= 2 or found.pager or found.date_lines >= 3:
-        return "listing"
-    if found.slots >= 2:
-        return "programme"
+        return "home", "url"
+    if is_legacy_url(url, reading.profile) and (
+        layout.header is None or date_from_legacy_url(url) is not None
+    ):
+        return "legacy_article", "url"
+    found = signals(layout, reading.resolver)
+    if found.item_headings >= 3 and found.coded_headings >= 2:
+        return "roundup", "landmark"
+    if declared := reading.metadata.says_article():
+        return ("programme" if found.slots >= 2 else "article"), declared
+    press = found.external_titles >= 2 and found.external_titles * 2 >= found.linked_titles
+    news = found.lire_plus >= 2 or found.pager or found.date_lines >= 3
+    if (press or news) and found.teaser_share() >= _LISTING_SHARE:
+        return ("press_listing" if press else "listing"), "structure"
     if layout.date is not None:
-        return "article"
-    if layout.title is not None and layout.header is not None:
-        return "static"
-    return "unknown"
+        return ("programme" if found.slots >= 2 else "article"), "landmark"
+    if listing := reading.metadata.says_listing():
+        return "listing", listing
+    if _LISTING_PATH.search(path) or "page=" in urlsplit(url).query:
+        return "listing", "url"
+    if found.slots >= 2:
+        return "programme", "structure"
+    dated = fields.published(reading)
+    if dated is not None:
+        return "article", dated.method
+    if fields.title(reading) is not None and (layout.framed or reading.main_text is not None):
+        return "static", "landmark" if layout.framed else "structure"
+    return "unknown", ""
+
+
+def is_legacy_url(url: str, profile: SiteProfile) -> bool:
+    """A URL of the site's older generation: an ``.htm`` page of the profile's hosts
+    (``/actualite-presse/actualite/20141126,key.htm``)."""
+    if not _LEGACY_PATH.search(_path(url)):
+        return False
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    return host is not None and host.lower() in profile.hosts
 
 
 def _path(url: str) -> str:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from scoparchive.pages.document import Block, Document
 from scoparchive.profiles import SiteProfile
-from scoparchive.text.dates import parse_date_line
+from scoparchive.text.dates import DateMatch, find_published_date, parse_date_line
 from scoparchive.text.departments import parse_item_heading
 from scoparchive.text.normalise import fold
 
@@ -52,6 +52,10 @@ _SHARE = re.compile(
 )
 _TITLE_TAG_SEPARATORS = re.compile(r"\s+[|–—-]\s+")
 _SENTENCE_END = (".", "!", "?", ";", ",")
+#: Where a date line or a byline may sit, around the title (in blocks), when no date line
+#: stands where the site prints it.
+_DATE_BEFORE_TITLE, _DATE_AFTER_TITLE = 2, 4
+_BYLINE_MAX = 200  # characters: a byline is a short line
 
 
 @dataclass(frozen=True)
@@ -194,14 +198,18 @@ class Layout:
     doc: Document
     text: SiteText
     header: int | None
-    date: int | None
+    date: int | None  # the date line, or the byline holding the date
     date_value: date | None
+    date_raw: str | None  # the date as written there
     title: int | None
-    title_method: str
+    title_method: str  # "landmark" (found by the site's landmarks), "heading" (any page's)
     rubric: int | None
     content_start: int  # first block after the title and date line
     content_end: int  # the boilerplate teaser heading, or the end of the page
     teaser: int | None  # the first teaser heading of the page (it may sit above content_start)
+    #: Whether the site's landmarks frame the page: its header line, its teaser block, or a URL of
+    #: its older generation. Outside that frame, the page is read as any page of the web.
+    framed: bool = True
 
     @property
     def blocks(self) -> list[Block]:
@@ -216,8 +224,17 @@ class Layout:
         ]
 
 
-def analyse(doc: Document, text: SiteText, *, dated: bool = True) -> Layout:
-    """Find the landmarks; ``dated=False`` reads a listing, whose date lines are its teasers'."""
+def analyse(
+    doc: Document,
+    text: SiteText,
+    *,
+    dated: bool = True,
+    legacy: bool = False,
+    reference: date | None = None,
+) -> Layout:
+    """Find the landmarks; ``dated=False`` reads a listing, whose date lines are its teasers';
+    ``legacy``: the URL is one of the site's older generation, which printed no header line;
+    ``reference``: the day the page was captured, which dates a byline without a year."""
     blocks = doc.blocks
     header = next((b.index for b in blocks if text.is_header_line(b.text)), None)
     after_header = header + 1 if header is not None else 0
@@ -229,15 +246,24 @@ def analyse(doc: Document, text: SiteText, *, dated: bool = True) -> Layout:
          if b.text[:1].casefold() in initials and text.is_teaser_heading(b.text)),
         None,
     )  # fmt: skip
-    date_index, date_value = None, None
-    if dated:
+    framed = header is not None or teaser is not None or legacy
+    dating: DateMatch | None = None
+    date_index = None
+    if framed and dated:
         date_end = _next_teaser(blocks, after_header, teaser, text)
-        date_index, date_value = _find_date_line(blocks, after_header, date_end)
+        date_index, dating = _find_date_line(blocks, after_header, date_end)
     if date_index is not None:
         title, method = _title_around_date(doc, date_index, after_header, text)
     else:
-        title, method = _title_without_date(doc, after_header, text)
-    rubric = _find_rubric(blocks, title, after_header, text) if title is not None else None
+        # The main heading first, then a date beside it: a date line, or a byline (``Publié le
+        # 4 avril 2020 par …``); never a dated link of a sidebar.
+        title, method = _title_without_date(doc, after_header if framed else 0, text)
+        if dated and title is not None:
+            date_index, dating = _find_date_beside(blocks, title, reference)
+    if framed and title is not None:
+        method = "landmark"
+    rubric = _find_rubric(blocks, title, after_header, text) if framed and title is not None \
+        else None
     if date_index is not None:
         start = max(date_index, title if title is not None else -1) + 1
     elif title is not None:
@@ -246,8 +272,9 @@ def analyse(doc: Document, text: SiteText, *, dated: bool = True) -> Layout:
         start = after_header
     end = _next_teaser(blocks, start, teaser, text)
     return Layout(
-        doc, text, header, date_index, date_value, title, method, rubric, start, end, teaser
-    )
+        doc, text, header, date_index, dating.value if dating else None,
+        dating.raw if dating else None, title, method, rubric, start, end, teaser, framed,
+    )  # fmt: skip
 
 
 def _next_teaser(blocks: list[Block], start: int, first: int | None, text: SiteText) -> int:
@@ -263,13 +290,31 @@ def _next_teaser(blocks: list[Block], start: int, first: int | None, text: SiteT
     )
 
 
-def _find_date_line(blocks: list[Block], start: int, end: int) -> tuple[int | None, date | None]:
+def _find_date_line(
+    blocks: list[Block], start: int, end: int
+) -> tuple[int | None, DateMatch | None]:
     """The first date line from ``start`` to ``end`` (the teaser heading)."""
     for block in blocks[start:end]:
         if len(block.text) <= 30 and not block.links:
             value = parse_date_line(block.text)
             if value:
-                return block.index, value
+                return block.index, DateMatch(value, block.text)
+    return None, None
+
+
+def _find_date_beside(
+    blocks: list[Block], title: int, reference: date | None
+) -> tuple[int | None, DateMatch | None]:
+    """A date line or a byline a few blocks from the title."""
+    for block in blocks[max(0, title - _DATE_BEFORE_TITLE) : title + _DATE_AFTER_TITLE + 1]:
+        if block.index == title or len(block.text) > _BYLINE_MAX:
+            continue
+        value = parse_date_line(block.text) if not block.links else None
+        if value:
+            return block.index, DateMatch(value, block.text)
+        found = find_published_date(block.text, reference=reference)
+        if found:
+            return block.index, found
     return None, None
 
 
@@ -298,19 +343,19 @@ def _title_around_date(
     near = [*before, after] if after is not None else before
     matching = _best_title_match(near, title_tag_keys(doc.title_tag))
     if matching is not None:
-        return matching.index, "structural"
+        return matching.index, "heading"
     heading_before = next((b for b in before if b.is_heading), None)
     if (
         after is not None
         and after.level == 1
         and (heading_before is None or heading_before.level != 1)
     ):
-        return after.index, "structural"
+        return after.index, "heading"
     if heading_before is not None:
-        return heading_before.index, "structural"
+        return heading_before.index, "heading"
     if before:
-        return before[0].index, "structural"
-    return None, "fallback"
+        return before[0].index, "heading"
+    return None, ""
 
 
 def _title_without_date(doc: Document, start: int, text: SiteText) -> tuple[int | None, str]:
@@ -335,22 +380,22 @@ def _title_without_date(doc: Document, start: int, text: SiteText) -> tuple[int 
     # first: ``candidate`` runs a dozen patterns, so it only confirms.
     h1 = next((b for b in blocks if b.level == 1 and candidate(b)), None)
     if h1 is not None:
-        return h1.index, "structural"
+        return h1.index, "heading"
     keys = title_tag_keys(doc.title_tag)
     if keys:
         matching = _best_title_match(
             [b for b in blocks if plausible(b) and fold(b.text) in keys and candidate(b)], keys
         )
         if matching is not None:
-            return matching.index, "structural"
+            return matching.index, "heading"
     heading = next(
         (b for b in blocks
          if b.is_heading and not b.text.endswith(_SENTENCE_END) and candidate(b)),
         None,
     )  # fmt: skip
     if heading is not None:
-        return heading.index, "structural"
-    return None, "fallback"
+        return heading.index, "heading"
+    return None, ""
 
 
 def _find_rubric(blocks: list[Block], title: int, start: int, text: SiteText) -> int | None:

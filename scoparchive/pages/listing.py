@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlsplit
 
 from scoparchive.items import ParsedPage, Teaser
 from scoparchive.pages.base import PageObject
 from scoparchive.pages.document import Block
 from scoparchive.pages.layout import is_lire_plus, is_logo_line, is_pager
-from scoparchive.text.dates import parse_date_line
+from scoparchive.text.dates import find_published_date, parse_date_line, read_date
 
 _MEDIA_PREFIXES = ("source :", "source:", "média :", "média:", "media :", "publié dans")
 _MEDIA_MAX_WORDS = 5
+_DATE_LINE_MAX = 80  # characters: a teaser's date line, or a byline
 
 
 @dataclass
@@ -31,11 +33,33 @@ def is_teaser_title(block: Block) -> bool:
     return block.level > 0 or block.bold or (bool(block.links) and block.link_density >= 0.9)
 
 
+def until_pager(blocks: list[Block]) -> list[Block]:
+    """A listing's own teasers end at its pager (navigation included), or at a heading that
+    opens a new section of the page: what follows is another block ("À lire aussi")."""
+    first_title: Block | None = None
+    for position, block in enumerate(blocks):
+        if first_title is None:
+            if block.links and is_teaser_title(block):
+                first_title = block
+            continue
+        if is_pager(block.text):
+            return blocks[: position + 1]
+        if not block.links and 0 < block.level <= (first_title.level or 6):
+            return blocks[:position]
+    return blocks
+
+
 class ListingPage(PageObject):
     page_type = "listing"
 
     def region(self) -> list[Block]:
-        return self.layout.content_blocks()
+        """The content; outside the site's frame, up to the pager: teasers after it are
+        another block's ("À lire aussi")."""
+        layout = self.layout
+        if layout.framed:
+            return layout.content_blocks()
+        blocks = until_pager(layout.blocks[layout.content_start : layout.content_end])
+        return [block for block in blocks if not block.chrome]
 
     def teasers(self) -> list[Teaser]:
         drafts = self._drafts(self.region())
@@ -63,8 +87,8 @@ class ListingPage(PageObject):
                     current.href = current.href or (block.links[0][0] if block.links else None)
                     current.closed = True
                 continue
-            date = parse_date_line(text)
-            if date:
+            dated = self._date_line(text)
+            if dated:
                 date_opens_next = following is not None and is_teaser_title(following)
                 if (
                     current
@@ -72,9 +96,9 @@ class ListingPage(PageObject):
                     and not current.lead_parts
                     and not date_opens_next
                 ):
-                    _set_date(current.teaser, date, text)
+                    _set_date(current.teaser, *dated)
                 else:
-                    pending_date = (date, text)
+                    pending_date = dated
                 continue
             if self._continues(current, block):
                 self._add_to(current, block)
@@ -87,6 +111,18 @@ class ListingPage(PageObject):
                     pending_date = None
                 drafts.append(draft)
         return drafts
+
+    def _date_line(self, text: str) -> tuple[date, str] | None:
+        """A teaser's date line (``04 04 2020``), or its byline (``Publié le 4 avril 2020``):
+        (date, as written)."""
+        if len(text) > _DATE_LINE_MAX:
+            return None
+        value = parse_date_line(text)
+        if value:
+            return value, text
+        found = read_date(text, reference=self.reading.captured) or find_published_date(
+            text, reference=self.reading.captured)
+        return (found.value, found.raw) if found else None
 
     @staticmethod
     def _continues(current: _Draft | None, block: Block) -> bool:
@@ -143,7 +179,7 @@ class ListingPage(PageObject):
         item = super().to_item()
         item.teasers = self.teasers()
         item.contacts = self.contacts_in(self.region())
-        item.extraction["teasers"] = "structural"
+        item.extraction["teasers"] = "landmark" if self.layout.framed else "structure"
         return item
 
 

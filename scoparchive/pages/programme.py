@@ -51,5 +51,5 @@ class ProgrammePage(ArticlePage):
     def to_item(self) -> ParsedPage:
         item = super().to_item()
         item.programme = find_slots(self.body.blocks)
-        item.extraction["programme"] = "structural"
+        item.extraction["programme"] = "landmark"
         return item

@@ -1,4 +1,4 @@
-"""A profile's optional CSS selectors, tried before the structural extraction."""
+"""A profile's optional CSS selectors, tried before the site's landmarks."""
 
 from __future__ import annotations
 

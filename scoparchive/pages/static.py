@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from scoparchive.pages import fields
 from scoparchive.pages.article import ArticlePage
-from scoparchive.text.dates import date_from_legacy_url
+from scoparchive.text.dates import find_french_date
+
+#: How far into the body a written-out date still dates a legacy page (``Communiqué de presse,
+#: 26 novembre 2014``).
+_DATED_BLOCKS = 3
 
 
 class StaticPage(ArticlePage):
-    """Header line and title, no date line: the page is not dated."""
+    """A title and a text, and no date anywhere: the page is not dated."""
 
     page_type = "static"
 
-    def published(self) -> tuple[date | None, str | None, str | None]:
-        return None, None, None
-
 
 class LegacyArticlePage(ArticlePage):
-    """No header line, no date line: the date is in the URL (``/20141126,key.htm``).
+    """No header line, no date line: the date is in the URL (``/20141126,key.htm``), or
+    opens the text (``Communiqué de presse, 26 novembre 2014``).
 
     The old CMS printed no lead: every paragraph is body.
     """
@@ -29,8 +30,12 @@ class LegacyArticlePage(ArticlePage):
         super().__init__(*args, **kwargs)
         self.body.lead = None
 
-    def published(self) -> tuple[date | None, str | None, str | None]:
-        found = date_from_legacy_url(self.url)
+    def published(self) -> fields.Found | None:
+        found = fields.site_date(self.reading)
         if found:
-            return found.value, found.raw, "structural"
-        return super().published()
+            return found
+        for block in self.body.blocks[:_DATED_BLOCKS]:
+            written = find_french_date(block.text)
+            if written:
+                return fields.Found(written.value, written.raw, "landmark")
+        return fields.declared_date(self.reading) or fields.library_date(self.reading)

@@ -5,24 +5,28 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
 
-from scoparchive import speedups
 from scoparchive.items import Contact, Link
 from scoparchive.profiles import SiteProfile
 from scoparchive.text.contacts import deobfuscate_email, normalise_phone
 
 _UNSEEN = object()  # an href not met yet
-_SPEEDUPS = speedups.compiled()
 _WEB_SCHEMES = ("http://", "https://")
 _NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:", "#", "about:", "callto:", "sms:")
 
 
 class Resolver:
-    """Absolute URLs against the page URL (or its ``<base href>``)."""
+    """Absolute URLs against the page URL (or its ``<base href>``); a link is internal when it
+    stays on the site: a host of the profile, or the page's own host."""
 
     def __init__(self, url: str, base_href: str | None, profile: SiteProfile) -> None:
         self.base = (_join(url, base_href) if base_href else url) or ""
         self.origin = _origin(self.base)
-        self.hosts, self._internal_prefixes = _host_tests(tuple(profile.hosts))
+        hosts = profile.hosts
+        own_host = _host(url)
+        if own_host and own_host not in hosts:
+            bare = own_host.removeprefix("www.")
+            hosts = (*hosts, bare, "www." + bare)
+        self.hosts, self._internal_prefixes = _host_tests(tuple(hosts))
         # A page repeats its menu and teaser links: each href is joined once.
         self._absolute: dict[str, str | None] = {}
         self._internal: dict[str, bool] = {}
@@ -70,13 +74,6 @@ class Resolver:
 
     def links(self, anchors: list[tuple[str, str]]) -> list[Link]:
         """Every page link once, in page order, with the first anchor text met."""
-        if _SPEEDUPS is not None:
-            return _SPEEDUPS.page_links(anchors, self.origin, self._internal_prefixes, Link,
-                                        self.link, self.is_internal)  # fmt: skip
-        return self._links(anchors)
-
-    def _links(self, anchors: list[tuple[str, str]]) -> list[Link]:
-        """``links`` in Python: the reference of ``_speedups.page_links``."""
         seen: dict[str, Link] = {}
         urls: dict[str, str | None] = {}  # href → URL (None: not a page): menus repeat hrefs
         origin, internal_prefixes = self.origin, self._internal_prefixes
@@ -144,6 +141,14 @@ def _is_plain_host(host: str) -> bool:
         return urlsplit(f"http://{host}/").hostname == host and "@" not in host and ":" not in host
     except ValueError:
         return False
+
+
+def _host(url: str) -> str | None:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
 
 
 def _origin(url: str) -> str | None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 
-from scoparchive import speedups
 from scoparchive.items import Contact
 
 _AT = r"\s*[\[\(\{]\s*(?:at|arobase|chez)\s*[\]\)\}]\s*"
@@ -79,7 +77,7 @@ def find_contacts(text: str, *, context: str | None = None) -> list[Contact]:
 
     ``context`` is given to every contact found; by default each gets the line it sits on.
     """
-    has_at, has_bracket, digits_from, may_hold_web = contact_signs(text)
+    has_at, has_bracket, digits_from, may_hold_web = _contact_signs(text)
     # Where the first "@" or "[at]" is: every e-mail address holds one.
     first_at = -1
     if has_bracket:
@@ -166,12 +164,6 @@ def _contact_signs(text: str) -> tuple[bool, bool, int, bool]:
         "://" in text or "www." in text.lower(),
     )
 
-
-_SPEEDUPS = speedups.compiled()
-#: One scan of the text in C where scoparchive is compiled (``_speedups.contact_signs``).
-contact_signs: Callable[[str], tuple[bool, bool, int, bool]] = (
-    _SPEEDUPS.contact_signs if _SPEEDUPS else _contact_signs
-)
 
 
 def _line_at(text: str, match: re.Match) -> str:
