@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format crawl build serve replica bench clean
+.PHONY: help install demo check test lint format crawl build serve replica bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -30,6 +30,10 @@ install: $(INSTALLED) ## Install scoparchive and its tools into .venv
 
 demo: $(INSTALLED) ## Serve the replica, crawl it, build the datasets, open Datasette
 	$(BIN)/scoparchive demo
+
+check: $(INSTALLED) ## The fast tier: ruff, then the tests not marked slow (under a minute)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not slow" -x $(PYTEST_ARGS)
 
 test: $(INSTALLED) $(PYWB) ## Run the test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -125,9 +125,11 @@ def reset_caches(name: str) -> None:
     if name != "scoparchive":
         return
     with contextlib.suppress(ImportError, AttributeError):
+        from scoparchive.pages import urls
         from scoparchive.text import contacts
 
         contacts.normalise_phone.cache_clear()
+        urls._page_url.cache_clear()  # links resolved on an earlier pass
 
 
 def summarise_output(name: str, results: list[object]) -> dict:

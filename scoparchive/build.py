@@ -221,8 +221,11 @@ class ArchivedPageParser:
             return cached
         self.parsed += 1
         body = self._body(capture)
+        # The capture's day dates a "le 4 avril" without a year: a payload is parsed once, at
+        # its first capture, the day the page was first seen so.
         page = parse_page(capture.url, body, profile=profile_for_url(capture.url),
-                          content_type=capture.headers.get("Content-Type"))
+                          content_type=capture.headers.get("Content-Type"),
+                          captured=capture.captured_at.date())  # fmt: skip
         parsed = Parsed.of(page, hashlib.sha256(body).hexdigest())
         if self.cache is not None:
             self.cache.put(capture, parsed)

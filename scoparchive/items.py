@@ -150,17 +150,25 @@ class ParsedPage:
         return _from_json(cls, data)
 
     def content_fingerprint(self) -> str:
-        """A digest of the page's own content, blind to the boilerplate around it.
+        """A digest of the page's own content, blind to the boilerplate around it and to the
+        way a theme writes it.
 
         Every page carries the latest-news teasers, so publishing one article changes the bytes of
-        every page; a recrawl judges change on this digest instead of the payload's.
+        every page; a recrawl judges change on this digest instead of the payload's. A redesign
+        changes the markup, how a date is written (``04 04 2020``, ``4 avril 2020``) and which
+        layer found each field, not the content: those stay out, so that the same text in a new
+        theme makes no new version.
         """
         own = self.to_dict()
-        for volatile in ("links", "images", "extraction"):
-            own.pop(volatile, None)
+        for written in ("links", "images", "extraction"):
+            own.pop(written, None)
         if own.get("article"):
-            own["article"].pop("links", None)
-            own["article"].pop("extraction", None)
+            for written in ("links", "extraction", "images", "published_date_raw",
+                            "body_markdown"):
+                own["article"].pop(written, None)
+        for teaser in own["teasers"]:
+            teaser.pop("published_date_raw", None)
+        own["contacts"] = sorted((contact["kind"], contact["value"]) for contact in own["contacts"])
         payload = json.dumps(own, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(payload).hexdigest()
 

@@ -132,3 +132,22 @@ def test_legacy_urls_give_their_date():
     assert (found.value, found.raw) == (date(2014, 11, 26), "20141126")
     assert date_from_legacy_url("https://les-scop-idf.coop/20141332,x.htm") is None
     assert date_from_legacy_url("https://les-scop-idf.coop/2014/11/26/x") is None
+
+
+@pytest.mark.parametrize("text", [
+    "Le 17 juillet dernier, le Tribunal de Commerce d'Orléans a tranché.",
+    "Le 4 avril, nous avons réuni les coopératives.",
+    "Le 12 mars 2024 restera une date importante pour la Scop.",
+])  # fmt: skip
+def test_a_sentence_that_opens_on_a_date_is_no_byline(text):
+    assert find_published_date(text, reference=date(2024, 11, 5)) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Le 12 mars 2024", date(2024, 3, 12)),
+    ("Le 12/03/2024 à 14h30", date(2024, 3, 12)),
+    ("Par Jean Dupont, le 12 mars 2024 | Actualités", date(2024, 3, 12)),
+    ("Publié le 12 mars", date(2024, 3, 12)),  # announced: the year comes from the capture
+])  # fmt: skip
+def test_bylines_in_their_usual_forms(text, expected):
+    assert find_published_date(text, reference=date(2024, 11, 5)).value == expected

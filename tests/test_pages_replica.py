@@ -64,3 +64,16 @@ def test_replica_pages_match_truth(site, markup):
             problems.append(f"{path}: {'; '.join(found)}")
     assert not problems
     assert min(f1s) >= 0.97
+
+
+def test_a_redesign_changes_no_page_content(site):
+    """The same texts in every markup give the same content fingerprint, so that a site that
+    changes its theme between two crawls makes no new version of any page (a date written
+    ``04 04 2020`` or ``4 avril 2020`` is the same date)."""
+    fingerprints: dict[str, dict[str, str]] = {}
+    for markup in MARKUPS:
+        for path, page, _ in _pages(site, markup):
+            fingerprints.setdefault(path, {})[markup] = page.content_fingerprint()
+    changed = {path: sorted(set(by_markup.values())) for path, by_markup in fingerprints.items()
+               if len(set(by_markup.values())) > 1}  # fmt: skip
+    assert not changed, sorted(changed)

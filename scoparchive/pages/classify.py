@@ -13,6 +13,7 @@ whatever teasers it carries below its text.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from scoparchive.pages.layout import Layout, is_footer_text, is_lire_plus, is_pa
 from scoparchive.pages.listing import is_teaser_title, until_pager
 from scoparchive.pages.programme import find_slots
 from scoparchive.pages.reading import PageReading
-from scoparchive.pages.roundup import count_item_headings
+from scoparchive.pages.roundup import item_heading
 from scoparchive.pages.urls import Resolver
 from scoparchive.profiles import SiteProfile
 from scoparchive.text.dates import date_from_legacy_url, parse_date_line
@@ -52,12 +53,32 @@ class Signals:
     item_headings: int
     coded_headings: int  # item headings with department codes
     slots: int
-    linked_titles: int
-    external_titles: int
-    #: The blocks after the header line, the teaser block and the chrome left out, and the
-    #: linked titles among them: what ``teaser_share`` reads.
-    blocks: list[Block]
-    titles: list[Block]
+    #: Blocks of the content whose first link leaves the site: press items link so.
+    leaving_links: int
+    #: The blocks after the header line, the teaser block left out (chrome included), and
+    #: the title's index: where the teasers are looked for, when the counts above hint at them.
+    own: list[Block]
+    title: int
+    resolver: Resolver
+
+    @functools.cached_property
+    def titles(self) -> list[Block]:
+        """The linked titles of the teasers, up to the listing's pager."""
+        after_title = [block for block in self.own if block.index > self.title]
+        return [block for block in until_pager(after_title)
+                if not block.chrome and block.links and is_teaser_title(block)]  # fmt: skip
+
+    @functools.cached_property
+    def external_titles(self) -> int:
+        return sum(1 for block in self.titles if _leaves(block, self.resolver))
+
+    def is_press(self) -> bool:
+        """Items that link to newspapers' sites, as "On parle de nous" lists them."""
+        return (self.leaving_links >= 2 and self.external_titles >= 2
+                and self.external_titles * 2 >= len(self.titles))  # fmt: skip
+
+    def is_news(self) -> bool:
+        return self.lire_plus >= 2 or self.pager or self.date_lines >= 3
 
     def teaser_share(self) -> float:
         """The share of the text in teasers (linked titles and the few blocks under each),
@@ -67,7 +88,11 @@ class Signals:
         title_indexes = {block.index for block in self.titles}
         covered = prose = own_blocks = 0
         since_title = _TEASER_BLOCKS
-        for block in self.blocks:
+        # From the header on: under a date line taken for the page's, the first teaser's title
+        # would be the page's.
+        for block in self.own:
+            if block.chrome:
+                continue
             if block.index in title_indexes:
                 since_title = 0
             elif since_title < _TEASER_BLOCKS:
@@ -108,33 +133,53 @@ def _is_prose(block: Block) -> bool:
 
 
 def signals(layout: Layout, resolver: Resolver) -> Signals:
+    """The counts that tell a page's type, in one pass over its blocks from the header line
+    on, the boilerplate teaser block left out."""
     span = teaser_block_span(layout)
     start = layout.header + 1 if layout.header is not None else 0
-    own = [b for b in layout.blocks[start:] if b.index not in span]
-    content = [b for b in own if not b.chrome and (layout.title is None or b.index > layout.title)]
-    after_title = [b for b in own if layout.title is None or b.index > layout.title]
-    titles = [b for b in until_pager(after_title)
-              if not b.chrome and b.links and is_teaser_title(b)]  # fmt: skip
-    item_headings, coded_headings = count_item_headings(content)
-    external = 0
-    for block in titles:
-        url = resolver.absolute(block.links[0][0])
-        if url and url.startswith("http") and not resolver.is_internal(url):
-            external += 1
+    title = layout.title if layout.title is not None else -1
+    own: list[Block] = []  # chrome included
+    content: list[Block] = []  # after the title, chrome left out
+    date_lines = lire_plus = item_headings = coded_headings = leaving_links = 0
+    pager = False
+    for block in layout.blocks[start:]:
+        if block.index in span:
+            continue
+        own.append(block)
+        links = block.links
+        if links and not pager:
+            pager = any("page=" in href and _PAGER_HREF.search(href) for href, _ in links)
+        if block.index <= title or block.chrome:
+            continue
+        content.append(block)
+        text = block.text
+        if len(text) <= 30 and parse_date_line(text):
+            date_lines += 1
+        elif is_lire_plus(text):
+            lire_plus += 1
+        elif parsed := item_heading(block):
+            item_headings += 1
+            coded_headings += bool(parsed[1])
+        elif links and "://" in links[0][0] and _leaves(block, resolver):
+            leaving_links += 1
     return Signals(
-        date_lines=sum(1 for b in content if len(b.text) <= 30 and parse_date_line(b.text)),
-        lire_plus=sum(1 for b in content if is_lire_plus(b.text)),
-        pager=any("page=" in href and _PAGER_HREF.search(href) for b in own for href, _ in b.links),
+        date_lines=date_lines,
+        lire_plus=lire_plus,
+        pager=pager,
         item_headings=item_headings,
         coded_headings=coded_headings,
         slots=len(find_slots(content)),
-        linked_titles=len(titles),
-        external_titles=external,
-        # From the header on: under a date line taken for the page's, the first teaser's title
-        # would be the page's.
-        blocks=[b for b in own if not b.chrome],
-        titles=titles,
+        leaving_links=leaving_links,
+        own=own,
+        title=title,
+        resolver=resolver,
     )
+
+
+def _leaves(block: Block, resolver: Resolver) -> bool:
+    """Whether the block's first link leads to another site."""
+    url = resolver.absolute(block.links[0][0])
+    return bool(url) and url.startswith("http") and not resolver.is_internal(url)
 
 
 def classify(reading: PageReading) -> tuple[str, str]:
@@ -152,9 +197,8 @@ def classify(reading: PageReading) -> tuple[str, str]:
         return "roundup", "landmark"
     if declared := reading.metadata.says_article():
         return ("programme" if found.slots >= 2 else "article"), declared
-    press = found.external_titles >= 2 and found.external_titles * 2 >= found.linked_titles
-    news = found.lire_plus >= 2 or found.pager or found.date_lines >= 3
-    if (press or news) and found.teaser_share() >= _LISTING_SHARE:
+    press = found.is_press()
+    if (press or found.is_news()) and found.teaser_share() >= _LISTING_SHARE:
         return ("press_listing" if press else "listing"), "structure"
     if layout.date is not None:
         return ("programme" if found.slots >= 2 else "article"), "landmark"

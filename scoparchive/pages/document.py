@@ -54,13 +54,8 @@ _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:\-]+
 _WINDOWS_1252_ALIASES = frozenset(("iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii",
                                    "ascii", "l1", "cp819", "ibm819"))  # fmt: skip
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
-#: Characters libxml2 refuses in a document: controls but tab and line ends, non-characters and
-#: lone surrogates (only a str given as such can hold one).
+#: Characters XML forbids: controls but tab and line ends, non-characters and lone surrogates.
 _UNPARSABLE_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-#: The same characters, each a byte sequence of its own in UTF-8 (a surrogate never is).
-_UNPARSABLE_SEQUENCES = tuple(
-    chr(code).encode("utf-8") for code in (*range(0x09), 0x0B, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)
-)
 #: A plain etree parser (lxml.html's element classes cost a lookup per element) that reads UTF-8
 #: bytes (see ``_parsable``), whatever a ``<meta charset>`` in them says.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, encoding="utf-8",
@@ -148,16 +143,22 @@ def decode_as_utf8(body: bytes | str, content_type: str | None = None) -> tuple[
 
 
 def _declared_charset(body: bytes, content_type: str | None) -> str | None:
+    """A BOM, else the HTTP charset, else the ``<meta>`` one: the first that names a codec."""
     candidates = []
-    if content_type and (match := _CONTENT_TYPE_CHARSET.search(content_type)):
-        candidates.append(match[1])
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                       (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
         if body.startswith(bom):
-            candidates.insert(0, name)
-    if match := _META_CHARSET.search(body[:4096]):
-        candidates.append(match[1].decode("ascii", "replace"))
-    for name in candidates:
+            candidates.append(name)
+    if content_type and (match := _CONTENT_TYPE_CHARSET.search(content_type)):
+        candidates.append(match[1])
+    found = _codec(candidates)
+    if found is None and (match := _META_CHARSET.search(body[:4096])):
+        found = _codec([match[1].decode("ascii", "replace")])
+    return found
+
+
+def _codec(names: list[str]) -> str | None:
+    for name in names:
         name = name.strip().lower()
         if name in _WINDOWS_1252_ALIASES:
             return "cp1252"
@@ -181,16 +182,15 @@ def parse_html(text: str, utf8: bytes | None = None) -> etree._Element | None:
 
 
 def _parsable(text: str, utf8: bytes | None = None) -> bytes:
-    """The text as UTF-8, without an XML declaration or characters libxml2 cannot take;
-    b"" if blank."""
+    """The text as UTF-8, without an XML declaration; b"" if blank. libxml2 reads the
+    characters XML forbids (controls, U+FFFE) as U+FFFD; a lone surrogate, which only a str
+    given as such can hold, has no UTF-8 form and is dropped."""
     if utf8 is None or _XML_DECLARATION.match(text):
         text = _XML_DECLARATION.sub("", text, count=1)
         try:
             utf8 = text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate
-            utf8 = None
-    if utf8 is None or any(sequence in utf8 for sequence in _UNPARSABLE_SEQUENCES):
-        utf8 = _UNPARSABLE_CHARS.sub("", text).encode("utf-8")
+        except UnicodeEncodeError:
+            utf8 = _UNPARSABLE_CHARS.sub("", text).encode("utf-8")
     return b"" if utf8.isspace() else utf8
 
 
@@ -247,14 +247,19 @@ def _drop(element: etree._Element) -> None:
     if parent is None:
         return
     if element.tail:
-        # lxml takes no form feed in text it is given (it parses one): one is a space to us.
-        tail = element.tail.replace("\f", " ")
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "").replace("\f", " ") + tail
+            previous.tail = _settable((previous.tail or "") + element.tail)
         else:
-            parent.text = (parent.text or "").replace("\f", " ") + tail
+            parent.text = _settable((parent.text or "") + element.tail)
     parent.remove(element)
+
+
+def _settable(text: str) -> str:
+    """A text lxml takes to set: it refuses characters XML forbids, which it may have parsed
+    (a form feed, U+FFFF); a form feed is a space to a reader."""
+    text = text.replace("\f", " ")
+    return _UNPARSABLE_CHARS.sub("", text) if not text.isprintable() else text
 
 
 class _Reading:
@@ -296,6 +301,7 @@ class _Reading:
         opened = 0
         landmarks: list[str] = []
         open_links = self.open_links
+        end_block = self.end_block
         # What the end of an element undoes: per open block element, the context around it and
         # the landmark it opened (or None); per open <a>, whether it had an href.
         outer_blocks: list[tuple[str, int, int, str | None]] = []
@@ -308,8 +314,8 @@ class _Reading:
                 text = element.text
                 if tag in _BLOCK_TAGS:
                     if line_has_text or self.lines:
-                        self.end_block(parts, line_bold, block_tag, heading_level, chrome, figure,
-                                       container)  # fmt: skip
+                        end_block(parts, line_bold, block_tag, heading_level, chrome, figure,
+                                  container)  # fmt: skip
                         line_bold, line_has_text = True, False
                     breaks = 0
                     role = element.get("role")
@@ -357,8 +363,8 @@ class _Reading:
                 elif tag == "br":
                     breaks += 1
                     if breaks >= 2:
-                        self.end_block(parts, line_bold, block_tag, heading_level, chrome, figure,
-                                       container)  # fmt: skip
+                        end_block(parts, line_bold, block_tag, heading_level, chrome, figure,
+                                  container)  # fmt: skip
                         line_bold, line_has_text, breaks = True, False, 0
                     elif line_has_text:
                         self.end_line(parts, line_bold)
@@ -371,8 +377,8 @@ class _Reading:
                 text = element.tail
                 if tag in _BLOCK_TAGS:
                     if line_has_text or self.lines:
-                        self.end_block(parts, line_bold, block_tag, heading_level, chrome, figure,
-                                       container)  # fmt: skip
+                        end_block(parts, line_bold, block_tag, heading_level, chrome, figure,
+                                  container)  # fmt: skip
                         line_bold, line_has_text = True, False
                     breaks = 0
                     if tag in _HEADING_LEVELS:  # ends heading text, even inside an outer heading
@@ -402,7 +408,7 @@ class _Reading:
                 open_links[-1][1].append(text)
                 self.link_chars += len(text.strip())
         if line_has_text or self.lines:
-            self.end_block(parts, line_bold, block_tag, heading_level, chrome, figure, container)
+            end_block(parts, line_bold, block_tag, heading_level, chrome, figure, container)
 
     def close_link(self) -> None:
         href, texts = self.open_links.pop()
@@ -445,9 +451,19 @@ class _Reading:
     ) -> None:
         """The block being built (its last line in ``parts``), if it has text, to ``blocks``;
         a new one starts."""
-        if parts:
-            self.end_line(parts, line_bold)
         lines = self.lines
+        if parts:
+            line = clean_line(parts[0] if len(parts) == 1 else "".join(parts))
+            parts.clear()
+            if line and not lines and not self.open_links:  # most blocks: one line, no more
+                self.blocks.append(Block(len(self.blocks), line, [line], tag, level,
+                                         line_bold or level > 0, self.links, self.link_chars,
+                                         chrome, figure, container))  # fmt: skip
+                self.links, self.link_chars = [], 0
+                return
+            if line:
+                lines.append(line)
+                self.line_bolds.append(line_bold)
         if not lines:
             return
         # A link spanning blocks (a card wrapped in <a>) belongs to each block it covers.

@@ -17,7 +17,7 @@ from datetime import date
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from scoparchive.pages.layout import _best_title_match, title_tag_keys
+from scoparchive.pages.layout import best_title_match, title_tag_keys
 from scoparchive.pages.listing import is_teaser_title
 from scoparchive.pages.reading import PageReading
 from scoparchive.text.dates import (
@@ -69,7 +69,7 @@ def _title(reading: PageReading) -> Found | None:
     keys -= site_names
     # A heading of the page that the metadata confirms; the longest, as ``Édito | …`` is more
     # of a title than the rubric ``Édito``.
-    confirmed = _best_title_match(
+    confirmed = best_title_match(
         [block for block in layout.blocks if block.is_heading and block.chrome in ("", "header")],
         frozenset(keys),
     )

@@ -63,7 +63,10 @@ def _as_html(body: etree._Element) -> etree._Element:
             element.tag = "th" if element.get("role") == "head" else "td"
         elif tag == "ref":
             element.tag = "a"
-            element.set("href", element.get("target") or "")
+            try:
+                element.set("href", element.get("target") or "")
+            except ValueError:  # a character lxml read but will not write (U+FFFF)
+                element.set("href", "")
         elif tag != "body":
             element.tag = _HTML_TAGS.get(tag, "span")
     return body

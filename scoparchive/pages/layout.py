@@ -64,18 +64,19 @@ class SiteText:
 
     header_lines: frozenset[str]
     teaser_headings: frozenset[str]
-    #: First letters of the landmark lines: a cheap test first, these run on every line.
-    header_initials: frozenset[str] = frozenset("b")
+    #: First letters of the landmark lines, in either case: a cheap test first, these run on
+    #: every line.
+    header_initials: frozenset[str] = frozenset("bB")
     teaser_initials: frozenset[str] = frozenset()
 
     def is_header_line(self, text: str) -> bool:
-        if len(text) > 120 or text[:1].casefold() not in self.header_initials:
+        if len(text) > 120 or text[:1] not in self.header_initials:
             return False
         key = fold(text).rstrip(" !.")
         return key in self.header_lines or bool(_GENERIC_HEADER.match(key) and len(key) < 90)
 
     def is_teaser_heading(self, text: str) -> bool:
-        if len(text) >= 60 or text[:1].casefold() not in self.teaser_initials:
+        if len(text) >= 60 or text[:1] not in self.teaser_initials:
             return False
         return fold(text).rstrip(" :") in self.teaser_headings
 
@@ -105,9 +106,14 @@ def _site_text(header_lines: tuple[str, ...], teaser_headings: tuple[str, ...]) 
     return SiteText(
         header_lines=headers,
         teaser_headings=teasers,
-        header_initials=frozenset({"b", *(line[:1] for line in headers)}),
-        teaser_initials=frozenset(line[:1] for line in teasers),
+        header_initials=_either_case({"b", *(line[:1] for line in headers)}),
+        teaser_initials=_either_case({line[:1] for line in teasers}),
     )
+
+
+def _either_case(letters: set[str]) -> frozenset[str]:
+    return frozenset(variant for letter in letters
+                     for variant in (letter, letter.upper(), letter.lower()))  # fmt: skip
 
 
 #: The letters that can open a match of _LIRE_PLUS, and of _PAGER (after blanks, or a digit):
@@ -183,7 +189,7 @@ def title_tag_keys(title_tag: str | None) -> frozenset[str]:
     return frozenset(key for key in keys if key)
 
 
-def _best_title_match(blocks: list[Block], keys: frozenset[str]) -> Block | None:
+def best_title_match(blocks: list[Block], keys: frozenset[str]) -> Block | None:
     """The candidate equal to the longest key: ``Édito | …`` wins over the rubric ``Édito``."""
     if not keys:
         return None
@@ -236,14 +242,18 @@ def analyse(
     ``legacy``: the URL is one of the site's older generation, which printed no header line;
     ``reference``: the day the page was captured, which dates a byline without a year."""
     blocks = doc.blocks
-    header = next((b.index for b in blocks if text.is_header_line(b.text)), None)
+    header_initials = text.header_initials  # the first test of is_header_line, without its call
+    header = next(
+        (b.index for b in blocks if b.text[:1] in header_initials and text.is_header_line(b.text)),
+        None,
+    )
     after_header = header + 1 if header is not None else 0
     # The teaser heading bounds the search for the date line and the content, and classify
     # reads the teaser block under it: found once, in one scan that stops there.
     initials = text.teaser_initials  # is_teaser_heading's first test, without its call
     teaser = next(
         (b.index for b in blocks
-         if b.text[:1].casefold() in initials and text.is_teaser_heading(b.text)),
+         if b.text[:1] in initials and text.is_teaser_heading(b.text)),
         None,
     )  # fmt: skip
     framed = header is not None or teaser is not None or legacy
@@ -341,7 +351,7 @@ def _title_around_date(
     ]  # fmt: skip
     after = blocks[date_index + 1] if date_index + 1 < len(blocks) else None
     near = [*before, after] if after is not None else before
-    matching = _best_title_match(near, title_tag_keys(doc.title_tag))
+    matching = best_title_match(near, title_tag_keys(doc.title_tag))
     if matching is not None:
         return matching.index, "heading"
     heading_before = next((b for b in before if b.is_heading), None)
@@ -383,7 +393,7 @@ def _title_without_date(doc: Document, start: int, text: SiteText) -> tuple[int 
         return h1.index, "heading"
     keys = title_tag_keys(doc.title_tag)
     if keys:
-        matching = _best_title_match(
+        matching = best_title_match(
             [b for b in blocks if plausible(b) and fold(b.text) in keys and candidate(b)], keys
         )
         if matching is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
@@ -10,11 +11,14 @@ from scoparchive.items import ParsedPage, Teaser
 from scoparchive.pages.base import PageObject
 from scoparchive.pages.document import Block
 from scoparchive.pages.layout import is_lire_plus, is_logo_line, is_pager
-from scoparchive.text.dates import find_published_date, parse_date_line, read_date
+from scoparchive.text.dates import find_date, find_published_date, parse_date_line, read_date
 
 _MEDIA_PREFIXES = ("source :", "source:", "média :", "média:", "media :", "publié dans")
 _MEDIA_MAX_WORDS = 5
 _DATE_LINE_MAX = 80  # characters: a teaser's date line, or a byline
+_KICKER_LINES = 3  # short lines (a date, a newspaper's name) a card may open on
+#: What joins a newspaper's name to a date: ``L'Humanité – 10 04 2020``, ``La Tribune, le …``.
+_MEDIA_TAIL = re.compile(r"(?:\s*[,–—|·:-]\s*|\s+)(?:(?:le|du|publié le)\s*)?$", re.I)
 
 
 @dataclass
@@ -52,6 +56,10 @@ def until_pager(blocks: list[Block]) -> list[Block]:
 class ListingPage(PageObject):
     page_type = "listing"
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._kickers: dict[int, tuple | None] = {}  # block index → its reading as a kicker
+
     def region(self) -> list[Block]:
         """The content; outside the site's frame, up to the pager: teasers after it are
         another block's ("À lire aussi")."""
@@ -74,12 +82,15 @@ class ListingPage(PageObject):
         ]
 
     def _drafts(self, blocks: list[Block]) -> list[_Draft]:
+        """The teasers of a listing, card by card. A card's title may come after short lines
+        of its own (a date, the newspaper's name: ``L'Humanité – 10 04 2020``) as well as
+        before its lead: those lines go to the title they open on."""
         drafts: list[_Draft] = []
-        pending_date: tuple | None = None
+        pending: list[tuple[str | None, tuple[date, str] | None]] = []
+        card_start: int | None = None  # the first line of the card whose title is to come
         for position, block in enumerate(blocks):
             text = block.text
             current = drafts[-1] if drafts else None
-            following = blocks[position + 1] if position + 1 < len(blocks) else None
             if is_pager(text):
                 continue
             if is_lire_plus(text):
@@ -87,30 +98,66 @@ class ListingPage(PageObject):
                     current.href = current.href or (block.links[0][0] if block.links else None)
                     current.closed = True
                 continue
-            dated = self._date_line(text)
-            if dated:
-                date_opens_next = following is not None and is_teaser_title(following)
-                if (
-                    current
-                    and not current.closed
-                    and not current.lead_parts
-                    and not date_opens_next
+            kicker = self._kicker(block)
+            if kicker is not None:
+                if self._opens_next(blocks, position):
+                    pending.append(kicker)
+                    card_start = block.index if card_start is None else card_start
+                    continue
+                if current and not current.closed and not current.lead_parts and (
+                    kicker[1] or _is_press(current)
                 ):
-                    _set_date(current.teaser, *dated)
-                else:
-                    pending_date = dated
-                continue
+                    _apply(current, [kicker])
+                    continue
             if self._continues(current, block):
                 self._add_to(current, block)
                 continue
             if is_teaser_title(block):
                 href = block.links[0][0] if block.links else None
-                draft = _Draft(Teaser(title=text, url=None), block.index, href)
-                if pending_date:
-                    _set_date(draft.teaser, *pending_date)
-                    pending_date = None
+                start = card_start if card_start is not None else block.index
+                draft = _Draft(Teaser(title=text, url=None), start, href)
+                _apply(draft, pending)
+                pending, card_start = [], None
                 drafts.append(draft)
         return drafts
+
+    def _kicker(self, block: Block) -> tuple[str | None, tuple[date, str] | None] | None:
+        """A short line of a card that is neither its title nor its lead: (media, (date, as
+        written)), either may be None: ``04 04 2020``, ``Publié le 4 avril 2020``, ``Le
+        Parisien``, ``L'Humanité – 10 04 2020``, ``La Tribune, le 18 juillet 2024``."""
+        if block.index not in self._kickers:
+            self._kickers[block.index] = self._read_kicker(block)
+        return self._kickers[block.index]
+
+    def _read_kicker(self, block: Block) -> tuple[str | None, tuple[date, str] | None] | None:
+        text = block.text
+        if block.links or "\n" in text or len(text) > _DATE_LINE_MAX or block.is_heading:
+            return None
+        dated = self._date_line(text)
+        if dated:
+            return None, dated
+        found = find_date(text, reference=self.reading.captured)
+        if found and text.rstrip(" .").endswith(found.raw):
+            media = _MEDIA_TAIL.sub("", text[: text.rfind(found.raw)])
+            return (media or None), (found.value, found.raw)
+        if _may_be_media(text):
+            return text, None
+        return None
+
+    def _opens_next(self, blocks: list[Block], position: int) -> bool:
+        """Whether the lines from ``position`` on are the opening of the next card: short lines
+        only, then a title (of a press item, for a newspaper's name without a date)."""
+        dated = False
+        for block in blocks[position : position + _KICKER_LINES + 1]:
+            if is_teaser_title(block):
+                href = block.links[0][0] if block.links else ""
+                return dated or ("://" in href and not self.resolver.is_internal(
+                    self.resolver.absolute(href) or ""))
+            kicker = self._kicker(block)
+            if kicker is None:
+                return False
+            dated = dated or kicker[1] is not None
+        return False
 
     def _date_line(self, text: str) -> tuple[date, str] | None:
         """A teaser's date line (``04 04 2020``), or its byline (``Publié le 4 avril 2020``):
@@ -142,18 +189,10 @@ class ListingPage(PageObject):
     def _add_line(draft: _Draft, text: str) -> None:
         teaser = draft.teaser
         lowered = text.casefold()
-        if is_logo_line(text):
-            teaser.media = teaser.media or text[5:].strip()
-        elif lowered.startswith(_MEDIA_PREFIXES):
-            teaser.media = text.split(":", 1)[-1].strip() if ":" in text else text[12:].strip()
-        elif (
-            not draft.lead_parts
-            and teaser.media is None
-            and len(text.split()) <= _MEDIA_MAX_WORDS
-            and not text.endswith((".", "!", "?", "…"))
-            and draft.href
-            and not draft.href.startswith("/")
-            and "://" in draft.href
+        if is_logo_line(text) or lowered.startswith(_MEDIA_PREFIXES):
+            teaser.media = teaser.media or _media_name(text)
+        elif not draft.lead_parts and teaser.media is None and _is_press(draft) and (
+            _may_be_media(text)
         ):
             teaser.media = text  # a press item names its newspaper under the headline
         else:
@@ -203,6 +242,36 @@ class HomePage(ListingPage):
 def _set_date(teaser: Teaser, value, raw: str) -> None:
     teaser.published_date = value
     teaser.published_date_raw = raw
+
+
+def _apply(draft: _Draft, kickers: list[tuple[str | None, tuple[date, str] | None]]) -> None:
+    """A card's short lines to its teaser: the first date, the first newspaper's name."""
+    teaser = draft.teaser
+    for media, dated in kickers:
+        if dated and teaser.published_date is None:
+            _set_date(teaser, *dated)
+        if media and teaser.media is None:
+            teaser.media = _media_name(media)
+
+
+def _media_name(text: str) -> str:
+    """``Source : La Tribune``, ``Logo La Tribune``, ``Publié dans La Tribune`` → ``La Tribune``."""
+    lowered = text.casefold()
+    if is_logo_line(text):
+        return text[5:].strip()
+    if lowered.startswith(_MEDIA_PREFIXES):
+        return text.split(":", 1)[-1].strip() if ":" in text else text[12:].strip()
+    return text
+
+
+def _is_press(draft: _Draft) -> bool:
+    """A press item: its title links to another site."""
+    return bool(draft.href) and not draft.href.startswith("/") and "://" in draft.href
+
+
+def _may_be_media(text: str) -> bool:
+    """A newspaper's name: a few words, not a sentence."""
+    return len(text.split()) <= _MEDIA_MAX_WORDS and not text.endswith((".", "!", "?", "…", ":"))
 
 
 def _host_name(url: str) -> str | None:

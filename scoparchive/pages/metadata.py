@@ -38,7 +38,6 @@ DUBLIN_CORE_DATES = ("dcterms.issued", "dc.date.issued", "dcterms.date", "dc.dat
 #: The namespaces of OpenGraph properties (extruct's list).
 OPENGRAPH_NAMESPACES = frozenset(("og", "article", "book", "profile", "music", "video",
                                   "product"))  # fmt: skip
-_HAS_JSON_LD = etree.XPath("boolean(//script[@type='application/ld+json'])")
 _HAS_MICRODATA = etree.XPath("boolean(//*[@itemscope])")
 
 
@@ -67,8 +66,8 @@ class Metadata:
 
     def says_article(self) -> str | None:
         """The source that declares the page a single article, if one does."""
-        if self.article_items():
-            return self.article_items()[0][1]
+        if articles := self.article_items():
+            return articles[0][1]
         if self.og_type in OG_ARTICLE_TYPES:
             return "opengraph"
         return None
@@ -126,7 +125,7 @@ def read_metadata(root: etree._Element, source: bytes | str = b"") -> Metadata:
     head = root.find("head")
     if head is not None:
         _read_head(head, metadata)
-    if _may_hold(source, "ld+json") and _HAS_JSON_LD(root):
+    if _may_hold(source, "ld+json"):
         metadata.items.extend((item, "json-ld") for item in _json_ld(root))
     if _may_hold(source, "itemscope") and _HAS_MICRODATA(root):
         metadata.items.extend((item, "microdata") for item in _microdata(root))

@@ -23,13 +23,6 @@ def item_heading(block: Block) -> tuple[str, list[str], str | None] | None:
     return parse_item_heading(text)
 
 
-def count_item_headings(blocks: list[Block]) -> tuple[int, int]:
-    """How many blocks are item headings, and how many of those give department codes (a
-    heading with a town alone, ``Envie de Lire (Ivry)``, may as well be ``Photo : X (Sony)``)."""
-    headings = [parsed for block in blocks if (parsed := item_heading(block))]
-    return len(headings), sum(1 for _, codes, _ in headings if codes)
-
-
 class RoundupPage(ArticlePage):
     page_type = "roundup"
 

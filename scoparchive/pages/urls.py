@@ -60,16 +60,16 @@ class Resolver:
         """A link to a web page (no mailto:, no fragment-only anchors), fragment dropped."""
         if not href:
             return None
-        # Most hrefs are root-relative or absolute: no lowered copy needed to know them pages.
-        if href[0] != "/" and not href.startswith(_WEB_SCHEMES) and (
-            href.lower().startswith(_NOT_PAGES)
-        ):
+        # The pages of a site repeat their menus: an href that is absolute or root-relative
+        # resolves the same on every page, once.
+        if href.startswith(_WEB_SCHEMES):
+            url = _page_url("", href)
+        elif href[0] == "/" and href[1:2] != "/":
+            url = _page_url(self.origin or self.base, href)
+        else:
+            url = _page_url(self.base, href)
+        if url is None:
             return None
-        url = self.absolute(href)
-        if not url or not (url.startswith(_WEB_SCHEMES) or url.lower().startswith(_WEB_SCHEMES)):
-            return None
-        if "#" in url:
-            url = url.split("#", 1)[0]
         return Link(url, text, url.startswith(self._internal_prefixes) or self.is_internal(url))
 
     def links(self, anchors: list[tuple[str, str]]) -> list[Link]:
@@ -120,6 +120,27 @@ def _host_tests(hosts: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]
         for scheme in ("https", "http")
     )
     return lowered, prefixes
+
+
+@lru_cache(maxsize=16384)
+def _page_url(base: str, href: str) -> str | None:
+    """The address of a web page that ``href`` links to from ``base``, its fragment dropped;
+    None for mailto:, javascript:, a fragment alone..."""
+    # Most hrefs are root-relative or absolute: no lowered copy needed to know them pages.
+    if href[0] != "/" and not href.startswith(_WEB_SCHEMES) and (
+        href.lower().startswith(_NOT_PAGES)
+    ):
+        return None
+    href = href.strip()
+    if href.startswith(_WEB_SCHEMES) and "/." not in href:
+        url = href
+    elif base.count("/") == 2 and href[:1] == "/" and href[1:2] != "/" and "/." not in href:
+        url = base + href  # base is an origin: https://host
+    else:
+        url = _join(base, href) if base else _join(href, "")
+    if not url or not (url.startswith(_WEB_SCHEMES) or url.lower().startswith(_WEB_SCHEMES)):
+        return None
+    return url.split("#", 1)[0] if "#" in url else url
 
 
 def contact_from_href(href: str, text: str) -> Contact | None:

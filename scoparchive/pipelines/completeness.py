@@ -48,11 +48,29 @@ def filled_fields(page: ParsedPage) -> dict[str, bool]:
 class Completeness:
     pages: Counter = field(default_factory=Counter)
     filled: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    #: page type → field → extraction method → pages: which layer gave each field.
+    methods: dict[str, dict[str, Counter]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Counter)))
 
     def add(self, page: ParsedPage) -> None:
         self.pages[page.page_type] += 1
         for name, is_filled in filled_fields(page).items():
             self.filled[page.page_type][name] += int(is_filled)
+        found = {**page.extraction, **(page.article.extraction if page.article else {})}
+        for name, method in found.items():
+            self.methods[page.page_type][name][method] += 1
+
+    def layers(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Per page type and field, the share of pages whose value each method gave: a site
+        whose pages start to need the fallbacks shows it here before its fields go missing."""
+        return {
+            page_type: {
+                name: {method: round(count / self.pages[page_type], 4)
+                       for method, count in sorted(counts.items())}
+                for name, counts in sorted(by_field.items())
+            }
+            for page_type, by_field in sorted(self.methods.items())
+        }
 
     def ratios(self) -> dict[str, dict[str, float]]:
         return {
@@ -69,6 +87,7 @@ class Completeness:
         return {
             "pages": dict(sorted(self.pages.items())),
             "completeness": self.ratios(),
+            "extraction_methods": self.layers(),
             "thresholds": {key: value for key, value in thresholds.items()
                            if key != ALARMS_KEY},
             "failures": self.failures(thresholds),

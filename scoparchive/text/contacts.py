@@ -18,6 +18,7 @@ _MAY_HOLD_EMAIL = re.compile(r"@|[\[\(\{]\s*(?:at|arobase|chez)\s*[\]\)\}]", re.
 #: Five digits, single separators allowed: in every phone number (nine digits so written) and in
 #: every postal code (five in a row), so one scan of the text serves both.
 _MAY_HOLD_NUMBER = re.compile(r"\d(?:[ .\-\u00a0/]?\d){4}")
+_DIGIT = re.compile(r"\d")
 _MAY_HOLD_PHONE = re.compile(r"\d(?:[ .\-\u00a0/]?\d){8}")  # the nine digits of _PHONE
 _MAY_HOLD_ADDRESS = re.compile(r"\d{5}")  # the postal code of _ADDRESS
 _EMAIL_STRICT = re.compile(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,24}$", re.I)
@@ -155,15 +156,18 @@ def _email_scan_start(text: str, first_at: int) -> int:
 def _contact_signs(text: str) -> tuple[bool, bool, int, bool]:
     """What the cheap tests of ``find_contacts`` read: whether ``text`` holds "@", whether it
     holds one of ``[({`` (an obfuscated "[at]"), where its first run of five digits
-    (``_MAY_HOLD_NUMBER``) starts (-1: none), whether it holds "://" or "www." in any case."""
-    number = _MAY_HOLD_NUMBER.search(text)
+    (``_MAY_HOLD_NUMBER``) starts (-1: none), whether it holds "://" or "www." in any case.
+
+    Each is a scan of the text in C; a pattern that opens on a class of characters is tried at
+    every position, so the search for five digits starts at the first digit, if any."""
+    digit = _DIGIT.search(text)
+    number = _MAY_HOLD_NUMBER.search(text, digit.start()) if digit else None
     return (
         "@" in text,
         "[" in text or "(" in text or "{" in text,
         number.start() if number else -1,
-        "://" in text or "www." in text.lower(),
+        "://" in text or (("w." in text or "W." in text) and "www." in text.lower()),
     )
-
 
 
 def _line_at(text: str, match: re.Match) -> str:

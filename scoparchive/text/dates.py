@@ -54,11 +54,14 @@ _DATE_IN_TEXT = re.compile(rf"(?<![\w/.-]){_ANY_DATE}(?![\w/]|[.-]\d)", re.I)
 #: What says a later date is not the publication's: ``mis à jour le``, ``modifié le``.
 _UPDATED = re.compile(r"(?:mis\s+à\s+jour|mise\s+à\s+jour|modifi[ée]e?|actualis[ée]e?)\s*$", re.I)
 _PUBLISHED_WORD = re.compile(r"publi|post|paru|mise?\s+en\s+ligne|r[ée]dig|[ée]crit", re.I)
+#: What may follow the date of a byline: its end, a time, an author, a rubric, a separator.
+_BYLINE_END = re.compile(r"\s*(?:$|[|•·,–—-]|(?:à|a|par|dans|by)\b|\d{1,2}\s*[h:])", re.I)
 _PUBLISHED_IN_TEXT = re.compile(rf"(?<!\w){_PUBLISHED}\s+(?={_ANY_DATE})", re.I)
 #: The date line of the current CMS, ``04 04 2020``; an optional ``Publié le`` is tolerated.
 _DATE_LINE = re.compile(
     r"^(?:publi[ée]e?\s+le\s+|le\s+)?(\d{1,2})[ ./-](\d{1,2})[ ./-]((?:19|20)\d{2})$", re.I
 )
+_DIGIT = re.compile(r"\d")
 _LEGACY_URL_DATE = re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2}),[^/]*\.html?(?:$|[?#])", re.I)
 #: How far after the reference a year-less date may fall (a page announcing next week's event
 #: is dated by its own day, not the event's).
@@ -94,7 +97,7 @@ def read_date(text: str, *, reference: date | None = None) -> DateMatch | None:
     """A text that is a date and nothing else (a publication prefix and a time allowed):
     ``04 04 2020``, ``04/04/2020``, ``2020-04-04T09:30:00+02:00``, ``Publié le 4 avril 2020``,
     ``le 4 avril`` (with a ``reference``)."""
-    if len(text) > 80:
+    if len(text) > 80 or not _DIGIT.search(text):
         return None
     match = _DATE_TEXT.match(text)
     return _match_date(match, reference) if match else None
@@ -102,6 +105,8 @@ def read_date(text: str, *, reference: date | None = None) -> DateMatch | None:
 
 def find_date(text: str, *, reference: date | None = None) -> DateMatch | None:
     """The first date written in a text that reads as one (see ``read_date``)."""
+    if not _DIGIT.search(text):  # every form of a date has one: spare the long pattern
+        return None
     for match in _DATE_IN_TEXT.finditer(text):
         found = _match_date(match, reference)
         if found:
@@ -111,19 +116,34 @@ def find_date(text: str, *, reference: date | None = None) -> DateMatch | None:
 
 def find_published_date(text: str, *, reference: date | None = None) -> DateMatch | None:
     """A date announced as a publication date in a line: ``Publié le 4 avril 2020 par …``."""
+    if not _DIGIT.search(text):
+        return None
     for prefix in _PUBLISHED_IN_TEXT.finditer(text):
-        if _UPDATED.search(text, 0, prefix.start()) and not _PUBLISHED_WORD.match(prefix[0]):
+        announced = _PUBLISHED_WORD.match(prefix[0]) is not None
+        if _UPDATED.search(text, 0, prefix.start()) and not announced:
             continue  # "mis à jour le 19 février 2020": not the publication date
         match = _DATE_IN_TEXT.match(text, prefix.end())
-        found = _match_date(match, reference) if match else None
+        if match is None:
+            continue
+        # A bare "le" opens sentences too: "Le 17 juillet dernier, le tribunal…". Without a
+        # word that announces a publication, the date needs its year and ends the byline.
+        if not announced and not (_has_year(match) and _BYLINE_END.match(text, match.end())):
+            continue
+        found = _match_date(match, reference)
         if found:
             return found
     return None
 
 
+def _has_year(match: re.Match) -> bool:
+    return bool(match["iyear"] or match["nyear"] or match["year"])
+
+
 def find_french_date(text: str) -> DateMatch | None:
     """The first written-out French date with its year: ``Communiqué de presse, 26 novembre
     2014``."""
+    if not _DIGIT.search(text):
+        return None
     for match in _DATE_IN_TEXT.finditer(text):
         if match["month"] and match["year"]:
             found = _match_date(match, None)
