@@ -31,9 +31,9 @@ install: $(INSTALLED) ## Install scoparchive and its tools into .venv
 demo: $(INSTALLED) ## Serve the replica, crawl it, build the datasets, open Datasette
 	$(BIN)/scoparchive demo
 
-check: $(INSTALLED) ## The fast tier: ruff, then the tests not marked slow (under a minute)
+check: $(INSTALLED) ## The fast tier: ruff, then the tests not marked slow, on every core
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -m "not slow" -x $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not slow" -n auto $(PYTEST_ARGS)
 
 test: $(INSTALLED) $(PYWB) ## Run the test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -7,9 +7,9 @@ markup of that content must give. ``fixtures/pages/generate.py`` wrote them.
 from __future__ import annotations
 
 import json
-from datetime import date
 import re
 from collections import Counter
+from datetime import date
 from itertools import combinations
 from pathlib import Path
 from urllib.parse import urlsplit

@@ -14,11 +14,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from test_pages_fixtures import token_f1
 
 from scoparchive.items import EXTRACTION_LAYERS, EXTRACTION_METHODS
 from scoparchive.pages import extract
 from scoparchive.profiles import DEFAULT_PROFILE
-from test_pages_fixtures import token_f1
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 LANDMARK_FREE = sorted((FIXTURES / "landmark-free").glob("*.html"))
