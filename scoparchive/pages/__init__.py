@@ -78,10 +78,10 @@ def extract(
     doc = read_html(html, text.stands_alone, utf8)
     resolver = Resolver(url, doc.base_href, profile)
     legacy = is_legacy_url(url, profile)
-    reading = PageReading(url, html, doc, analyse(doc, text, legacy=legacy, reference=captured), text, profile,
-                          resolver, captured)  # fmt: skip
+    layout = analyse(doc, text, legacy=legacy, reference=captured)
+    reading = PageReading(url, html, doc, layout, text, profile, resolver, captured)
     page_type, type_method = classify(reading)
-    if page_type in _UNDATED_TYPES:
+    if page_type in _UNDATED_TYPES:  # read again as a listing: the fields read so far go
         reading.layout = analyse(doc, text, dated=False, legacy=legacy)
         reading.memo.clear()
     page_class = PAGE_OBJECTS[page_type]
