@@ -126,10 +126,11 @@ def reset_caches(name: str) -> None:
         return
     with contextlib.suppress(ImportError, AttributeError):
         from scoparchive.pages import urls
-        from scoparchive.text import contacts
+        from scoparchive.text import contacts, normalise
 
         contacts.normalise_phone.cache_clear()
         urls._page_url.cache_clear()  # links resolved on an earlier pass
+        normalise._fold_short.cache_clear()  # texts folded on an earlier pass
 
 
 def summarise_output(name: str, results: list[object]) -> dict:

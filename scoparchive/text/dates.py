@@ -89,8 +89,7 @@ def parse_date_line(text: str) -> date | None:
     match = _DATE_LINE.match(" ".join(text.split()))
     if not match:
         return None
-    day, month, year = (int(group) for group in match.groups())
-    return _safe_date(year, month, day)
+    return _safe_date(int(match[3]), int(match[2]), int(match[1]))
 
 
 def read_date(text: str, *, reference: date | None = None) -> DateMatch | None:

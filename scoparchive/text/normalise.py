@@ -7,6 +7,7 @@ French typography puts narrow or non-breaking spaces before ``: ; ! ?`` and insi
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -45,7 +46,16 @@ def collapse(text: str) -> str:
 
 def fold(text: str) -> str:
     """A comparison key: collapsed, case-folded, typographic apostrophes made plain."""
+    return _fold_short(text) if len(text) <= _SHORT else _fold(text)
+
+
+def _fold(text: str) -> str:
     return collapse(text).replace("’", "'").casefold()
+
+
+#: The pages of a site repeat their headings, menus and titles: a short text is folded once.
+_SHORT = 200
+_fold_short = lru_cache(maxsize=4096)(_fold)
 
 
 def paragraphs(text: str) -> list[str]:
