@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from scoparchive.pages import fields
 from scoparchive.pages.document import Block
 from scoparchive.pages.layout import Layout, is_footer_text, is_lire_plus, is_pager
-from scoparchive.pages.listing import is_teaser_title, until_pager
+from scoparchive.pages.listing import TEASER_BLOCKS, is_teaser_title, until_pager
 from scoparchive.pages.programme import find_slots
 from scoparchive.pages.reading import PageReading
 from scoparchive.pages.roundup import item_heading
@@ -37,7 +37,6 @@ _LISTING_PATH = re.compile(
     r"/(?:page/\d+|category|categorie|tag|tags|rubrique|archives?|author|auteur)(?:/|$)", re.I
 )
 _TEASER_GAP = 4  # blocks of a teaser block between two "Lire plus" links, at most
-_TEASER_BLOCKS = 4  # blocks under a teaser's title: its date, lead, media, "Lire plus"
 #: The share of a listing's content in teasers, at least: an article citing sources, or followed
 #: by related links, is mostly prose.
 _LISTING_SHARE = 0.8
@@ -87,7 +86,7 @@ class Signals:
         aussi")."""
         title_indexes = {block.index for block in self.titles}
         covered = prose = own_blocks = 0
-        since_title = _TEASER_BLOCKS
+        since_title = TEASER_BLOCKS
         # From the header on: under a date line taken for the page's, the first teaser's title
         # would be the page's.
         for block in self.own:
@@ -95,7 +94,7 @@ class Signals:
                 continue
             if block.index in title_indexes:
                 since_title = 0
-            elif since_title < _TEASER_BLOCKS:
+            elif since_title < TEASER_BLOCKS:
                 since_title += 1
             else:
                 if not covered and block.link_density < 0.5:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from scoparchive.pages.layout import best_title_match, title_tag_keys
-from scoparchive.pages.listing import is_teaser_title
+from scoparchive.pages.listing import TEASER_BLOCKS, is_teaser_title
 from scoparchive.pages.reading import PageReading
 from scoparchive.text.dates import (
     date_from_legacy_url,
@@ -30,7 +30,6 @@ from scoparchive.text.normalise import fold
 
 #: Blocks around the title where a ``<time>`` dates the page.
 _BYLINE_BEFORE, _BYLINE_AFTER = 2, 4
-_TEASER_BLOCKS = 4  # blocks under a teaser's title: its date, lead, "Lire plus"
 _TEASER_DATE_LINE = 80  # characters: a teaser's date line or byline
 _LEAD = 40  # characters: a teaser's lead, at least
 _UTC = re.compile(r"T[\d:.]+(?:Z|[+-]00:?00)\s*$")
@@ -166,7 +165,7 @@ def _teaser_dates(reading: PageReading) -> set[date]:
         if (block.index != layout.title and block.links and block.is_heading
                 and is_teaser_title(block)
                 and _same_page(reading.resolver.absolute(block.links[0][0]) or "") != own):
-            card = range(block.index, min(len(blocks), block.index + _TEASER_BLOCKS + 1))
+            card = range(block.index, min(len(blocks), block.index + TEASER_BLOCKS + 1))
             if any(len(blocks[i].text) >= _LEAD and blocks[i].link_density < 0.5 for i in card):
                 teaser_blocks.update(card)
     for block in layout.blocks:

@@ -17,6 +17,8 @@ _MEDIA_PREFIXES = ("source :", "source:", "média :", "média:", "media :", "pub
 _MEDIA_MAX_WORDS = 5
 _DATE_LINE_MAX = 80  # characters: a teaser's date line, or a byline
 _KICKER_LINES = 3  # short lines (a date, a newspaper's name) a card may open on
+#: Blocks under a teaser's title, at most: its date, lead, newspaper, "Lire plus".
+TEASER_BLOCKS = 4
 #: What joins a newspaper's name to a date: ``L'Humanité – 10 04 2020``, ``La Tribune, le …``.
 _MEDIA_TAIL = re.compile(r"(?:\s*[,–—|·:-]\s*|\s+)(?:(?:le|du|publié le)\s*)?$", re.I)
 
