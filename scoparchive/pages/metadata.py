@@ -1,7 +1,8 @@
 """A page's standard metadata: what any site may declare about itself, whatever its theme.
 
-JSON-LD and microdata are read by extruct, made for exactly this; the ``<head>`` (OpenGraph's
-``<meta property>``, ``<meta name>``, ``<link rel=canonical>``, the language) by one look at it. Nothing here judges the values: the page objects choose among them, layer by layer.
+JSON-LD and microdata are read by extruct, made for exactly this; the ``<meta>`` of the head
+(OpenGraph's ``<meta property>``, ``<meta name>``) by one look at it. Nothing here judges the
+values: the page objects choose among them, layer by layer.
 """
 
 from __future__ import annotations
@@ -43,8 +44,6 @@ _HAS_MICRODATA = etree.XPath("boolean(//*[@itemscope])")
 
 @dataclass
 class Metadata:
-    lang: str | None = None
-    canonical: str | None = None
     #: ``<meta name|property|itemprop=... content=...>`` of the head, by lowered name (first wins).
     meta: dict[str, str] = field(default_factory=dict)
     #: OpenGraph properties (``og:*``, ``article:*``), first value of each.
@@ -56,10 +55,6 @@ class Metadata:
     def og_type(self) -> str | None:
         value = self.opengraph.get("og:type")
         return value.strip().lower() if value else None
-
-    def schema_types(self) -> set[str]:
-        """The lowered schema.org types of every item."""
-        return {name for item, _ in self.items for name in _types(item)}
 
     def article_items(self) -> list[tuple[dict, str]]:
         return [(item, source) for item, source in self.items if _types(item) & ARTICLE_TYPES]
@@ -121,7 +116,7 @@ def read_metadata(root: etree._Element, source: bytes | str = b"") -> Metadata:
     """The metadata of a parsed page, before scripts are dropped. ``source``: the page as
     parsed, where a search for ``ld+json`` and ``itemscope`` spares most pages two searches of
     the tree."""
-    metadata = Metadata(lang=(root.get("lang") or root.get("xml:lang") or "").strip() or None)
+    metadata = Metadata()
     head = root.find("head")
     if head is not None:
         _read_head(head, metadata)
@@ -133,13 +128,9 @@ def read_metadata(root: etree._Element, source: bytes | str = b"") -> Metadata:
 
 
 def _read_head(head: etree._Element, metadata: Metadata) -> None:
-    """``<meta>`` and ``<link rel=canonical>``. OpenGraph is ``<meta property>`` in a known
-    namespace (``og:``, ``article:``), as extruct reads it, without its RDFa prefixes."""
-    for element in head.iter("meta", "link"):
-        if element.tag == "link":
-            if metadata.canonical is None and "canonical" in (element.get("rel") or "").lower():
-                metadata.canonical = (element.get("href") or "").strip() or None
-            continue
+    """The ``<meta>`` of the head. OpenGraph is ``<meta property>`` in a known namespace
+    (``og:``, ``article:``), as extruct reads it, without its RDFa prefixes."""
+    for element in head.iter("meta"):
         content = element.get("content")
         if not content or not content.strip():
             continue
