@@ -19,8 +19,10 @@ engines interleaved and rotated each repetition; throughput is the median over r
 The ratio ours/trafilatura is taken within each repetition (the engines ran back to back, under
 the same load from the rest of the machine), then the median over repetitions; the ratios of
 median wall times and of median CPU times (``time.process_time``) are reported beside it.
-The phone-number cache of our contact finder is emptied before each of our passes, so that a
-repetition does not profit from the previous one. Memory is measured in separate, untimed passes:
+Every engine's memos of texts (the functions that remember their answer for a text, a line,
+a date string or a URL: ``MEMO_CACHES``) are emptied before each of its passes, so that no
+repetition profits from having seen the same pages before; the tables loaded once (stop lists,
+month names, the site's profile) stay warm, as in a long build. Memory is measured in separate, untimed passes:
 peak resident memory above the start of the pass (Linux VmHWM, reset through
 ``/proc/self/clear_refs``, after ``malloc_trim``) and tracemalloc's peak (Python allocations only:
 libxml2's trees are not seen by it).
@@ -36,6 +38,7 @@ import contextlib
 import cProfile
 import ctypes
 import gc
+import importlib
 import logging
 import pstats
 import statistics
@@ -120,17 +123,47 @@ def engines() -> dict[str, tuple[str, Callable[[Page], object]]]:
     }
 
 
-def reset_caches(name: str) -> None:
-    """Forget what a previous pass of the same pages taught our parser (see the docstring)."""
-    if name != "scoparchive":
-        return
-    with contextlib.suppress(ImportError, AttributeError):
-        from scoparchive.pages import urls
-        from scoparchive.text import contacts, normalise
+#: The memos of texts each engine keeps between pages, as ``module:function``. A build sees
+#: each page once; a benchmark that repeats the same pages would otherwise time the second
+#: pass from these memos. ``urllib.parse.urlsplit`` is shared by every engine.
+MEMO_CACHES = {
+    "scoparchive": (
+        "scoparchive.text.contacts:normalise_phone",  # phone numbers
+        "scoparchive.pages.urls:_page_url",  # links resolved
+        "scoparchive.text.normalise:_fold_short",  # short texts folded for comparisons
+    ),
+    "trafilatura": (
+        "trafilatura.utils:line_processing",  # each line of text
+        "trafilatura.utils:trim",
+        "trafilatura.deduplication:is_similar_domain",
+        "htmldate.extractors:try_date_expr",  # date strings
+        "htmldate.validators:filter_ymd_candidate",
+        "htmldate.validators:_parse_and_validate",
+    ),
+    "shared": ("urllib.parse:urlsplit",),
+}
 
-        contacts.normalise_phone.cache_clear()
-        urls._page_url.cache_clear()  # links resolved on an earlier pass
-        normalise._fold_short.cache_clear()  # texts folded on an earlier pass
+
+def memo_caches(name: str) -> list[str]:
+    """The memo caches of an engine (``MEMO_CACHES``) that exist in the versions installed."""
+    family = "trafilatura" if name.startswith("trafilatura") else name
+    found = []
+    for path in (*MEMO_CACHES.get(family, ()), *MEMO_CACHES["shared"]):
+        module_name, function_name = path.split(":")
+        try:
+            function = getattr(importlib.import_module(module_name), function_name)
+        except (ImportError, AttributeError):
+            continue
+        if hasattr(function, "cache_clear"):
+            found.append(path)
+    return found
+
+
+def reset_caches(name: str) -> None:
+    """Forget the texts a previous pass of the same pages taught an engine (``MEMO_CACHES``)."""
+    for path in memo_caches(name):
+        module_name, function_name = path.split(":")
+        getattr(importlib.import_module(module_name), function_name).cache_clear()
 
 
 def summarise_output(name: str, results: list[object]) -> dict:
@@ -330,7 +363,9 @@ def run(repetitions: int = 5, per_markup: int | None = None, profile_top: int = 
         "command": _common.command_line(),
         "machine": _common.machine(),
         "settings": {"repetitions": repetitions, "pages_per_markup": per_markup,
-                     "markups": markups, "statistic": "median over repetitions"},
+                     "markups": markups, "statistic": "median over repetitions",
+                     "memo_caches_emptied_before_each_pass": {
+                         name: memo_caches(name) for name in names}},
         "pages": {**size_stats([len(page.body) for page in pages]),
                   "per_markup": {m: sum(1 for p in pages if p.markup == m) for m in markups}},
         "engines": result_engines,

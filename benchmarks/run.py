@@ -28,7 +28,7 @@ sys.path.insert(0, str(BENCH_DIR))
 import _common  # noqa: E402
 
 BENCHMARKS = {"extraction": "bench_extraction.py", "realweb": "bench_realweb.py",
-              "crawl": "bench_crawl.py"}
+              "crawl": "bench_crawl.py", "scale": "bench_scale.py"}
 README = BENCH_DIR / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 MAKE_COMMAND = "make bench"
@@ -53,8 +53,8 @@ def load(results_dir: Path, name: str) -> dict | None:
 
 # --- the summary in the terminal --------------------------------------------------------------
 
-def print_summary(extraction: dict | None, crawl: dict | None, realweb: dict | None = None
-                  ) -> None:
+def print_summary(extraction: dict | None, crawl: dict | None, realweb: dict | None = None,
+                  scale: dict | None = None) -> None:
     if extraction:
         table = Table(title=f"extraction: {extraction['pages']['count']} replica pages, "
                       f"median of {extraction['settings']['repetitions']}")
@@ -97,6 +97,27 @@ def print_summary(extraction: dict | None, crawl: dict | None, realweb: dict | N
             table.add_row(name, "", "", "", f"{step['build_s']:.2f} (build)",
                           f"{step['wall_s']:.2f}")
         console.print(table)
+    if scale:
+        small, large = scale["sizes"][0], scale["sizes"][-1]
+        table = Table(title=f"build of a wget WARC of the scaled replica: {small['html_pages']} "
+                      f"and {large['html_pages']} pages")
+        for column in ("build", "wall s (small)", "wall s (large)", "marginal ms/page",
+                       "peak RSS MiB (large)"):
+            table.add_column(column, justify="left" if column == "build" else "right")
+        for name, label in SCALE_BUILDS.items():
+            if name not in large["builds"]:
+                continue
+            analysed = scale["builds"].get(name, {})
+            table.add_row(label.replace("`", ""),
+                          _n(small["builds"].get(name, {}).get("wall_s"), 2),
+                          _n(large["builds"][name]["wall_s"], 2),
+                          _n(analysed.get("marginal_wall_ms_per_page"), 2),
+                          _n(large["builds"][name]["max_rss_mib"]))
+        console.print(table)
+        for name, target in scale["targets"].items():
+            colour = "green" if target["met"] else "red"
+            console.print(f"{name}: [{colour}]{_target_value(target['measured'])}[/] "
+                          f"({_bound(target)}: {'met' if target['met'] else 'not met'})")
 
 
 # --- the README section ------------------------------------------------------------------------
@@ -238,6 +259,112 @@ def render_crawl(result: dict) -> list[str]:
     return lines
 
 
+#: The builds of ``bench_scale.py``, in the order they run.
+SCALE_BUILDS = {
+    "build_full": "`build --no-cache`",
+    "build_cold": "`build`, parse cache empty (fills it)",
+    "rebuild": "`build` again, nothing new",
+    "rebuild_after_edit": "`build` after a recrawl, 1 % of articles edited",
+    "build_after_edit_full": "`build --no-cache` of that archive",
+}
+SCALE_TARGETS = {
+    "build_no_cache_marginal_ms_per_page": "`build --no-cache`, marginal ms/page",
+    "trafilatura_vs_build_no_cache_marginal": "trafilatura alone ÷ `build --no-cache` marginal",
+    "rebuild_nothing_new_marginal_ms_per_page": "rebuild with nothing new, marginal ms/page",
+    "rebuild_after_edit_fraction_of_full": "rebuild after a 1 % recrawl ÷ `build --no-cache`",
+    "peak_rss_growth_mb": "peak RSS growth, MB",
+    "output_identical": "output identical between builds",
+}
+
+
+def _target_value(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _n(value, 2)
+
+
+def _bound(target: dict) -> str:
+    if "max" in target:
+        return f"≤ {target['max']:g}"
+    if "min" in target:
+        return f"≥ {target['min']:g}×"
+    return "yes" if target["equals"] is True else str(target["equals"])
+
+
+def render_scale(result: dict) -> list[str]:
+    sizes, settings = result["sizes"], result["settings"]
+    small, large = sizes[0], sizes[-1]
+    load = result.get("load_average_1min") or {}
+    traf, after = result["trafilatura"], result["rebuild_after_edit"]
+    lines = [
+        "### Build at scale: a wget WARC of the scaled replica",
+        "",
+        f"`{result['command']}` on {render_machine(result)}; "
+        f"{(settings.get('crawler') or 'wget').rstrip('.')}. The whole run took "
+        f"{result['benchmark_wall_s']:.0f} s; 1-minute load average "
+        f"{_n(load.get('before'), 2)} before, {_n(load.get('after'), 2)} after.",
+        "",
+        "| | " + " | ".join(f"scale {size['scale']}" for size in sizes)
+        + " | marginal (per page) |",
+        "| --- |" + " ---: |" * (len(sizes) + 1),
+        "| HTML pages (captures) in the first WARC | "
+        + " | ".join(f"{size['html_pages']:,} ({size['captures']:,})" for size in sizes)
+        + " | |",
+        "| wget, first crawl, s | " + " | ".join(_n(size["wget"]["first"]["wall_s"], 1)
+                                              for size in sizes) + " | |",
+    ]
+    for name, label in SCALE_BUILDS.items():
+        if name not in large["builds"]:
+            continue
+        analysed = result["builds"].get(name, {})
+        cells = []
+        for size in sizes:
+            build = size["builds"].get(name)
+            per_page = None if build is None else 1000 * build["wall_s"] / size["html_pages"]
+            cells.append("–" if build is None else f"{build['wall_s']:.1f} s ({per_page:.1f} "
+                         f"ms/page, CPU {build['cpu_s']:.1f} s)")
+        marginal = analysed.get("marginal_wall_ms_per_page")
+        cpu = analysed.get("marginal_cpu_ms_per_page")
+        lines.append(f"| {label} | " + " | ".join(cells) + " | "
+                     + ("–" if marginal is None else
+                        f"{marginal:.2f} ms (CPU {_n(cpu, 2)} ms)") + " |")
+    full = result["builds"]["build_full"]
+    lines += [
+        "| peak RSS of `build --no-cache`, MiB | "
+        + " | ".join(_n(size["builds"]["build_full"]["max_rss_mib"]) for size in sizes)
+        + f" | {_n(full['peak_rss_kib_per_page'], 1)} KiB |",
+        "",
+        f"- trafilatura alone (`bare_extraction`, defaults) on {traf['pages']:,} of the "
+        f"{traf['pages_in_warc']:,} HTML pages of the largest WARC: {traf['ms_per_page']:.2f} "
+        f"ms/page (CPU {traf['cpu_ms_per_page']:.2f}), i.e. "
+        f"{_n(result['trafilatura_vs_build_no_cache']['marginal_wall'], 2)}× the marginal "
+        "cost of `build --no-cache` in wall time, "
+        f"{_n(result['trafilatura_vs_build_no_cache']['marginal_cpu'], 2)}× in CPU time (the "
+        "build parses in a pool of processes when it has one, trafilatura on one core).",
+        f"- Rebuild after a recrawl that edited {after['edited_articles']} of "
+        f"{large['articles']:,} articles ({100 * after['edit_fraction']:g} %; the second wget WARC "
+        f"added to the same folder): {after['fraction_of_full_wall']:.2f}× the time of "
+        f"`build --no-cache` of the first WARC ({_n(after['parsed'])} pages parsed).",
+        f"- Peak RSS (`ru_maxrss`) from {small['html_pages']:,} to {large['html_pages']:,} "
+        f"pages: +{full['peak_rss_growth_mb']:.0f} MB for `build --no-cache`, at most "
+        f"+{result['targets']['peak_rss_growth_mb']['measured']:.0f} MB over the kinds of build "
+        "(the target's measure); `build --no-cache` projected to "
+        f"{settings['projected_captures']:,} captures (linear in captures): "
+        f"{full['peak_rss_mib_at_100k_captures']:,.0f} MiB and "
+        f"{full['wall_s_at_100k_captures'] / 60:.1f} min.",
+        f"- Output (SQLite tables, rows sorted) identical between builds of one archive, cold "
+        f"or warm: {'yes' if result['output_identical'] else '**no**'}.",
+        "",
+        "| target (issue 10) | bound | measured | |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for name, target in result["targets"].items():
+        lines.append(f"| {SCALE_TARGETS.get(name, name)} | {_bound(target)} "
+                     f"| {_target_value(target['measured'])} "
+                     f"| {'met' if target['met'] else '**not met**'} |")
+    return lines
+
+
 def render_realweb(result: dict) -> list[str]:
     lines = ["### Real pages of other sites", ""]
     if "extractors" not in result:
@@ -266,7 +393,7 @@ def render_realweb(result: dict) -> list[str]:
 
 
 def render_results(extraction: dict | None, crawl: dict | None,
-                   realweb: dict | None = None) -> str:
+                   realweb: dict | None = None, scale: dict | None = None) -> str:
     lines = [f"Produced by `{MAKE_COMMAND}` (`.venv/bin/python benchmarks/run.py`); the JSON "
              "files in `benchmarks/results/` hold every number. Rewritten by each run: do not "
              "edit by hand.", ""]
@@ -276,6 +403,8 @@ def render_results(extraction: dict | None, crawl: dict | None,
         lines += [*render_realweb(realweb), ""]
     if crawl:
         lines += [*render_crawl(crawl), ""]
+    if scale:
+        lines += [*render_scale(scale), ""]
     return "\n".join(lines)
 
 
@@ -315,11 +444,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.only or list(BENCHMARKS):
             run_benchmark(name, results_dir, args.quick)
         extraction, crawl = load(results_dir, "extraction"), load(results_dir, "crawl")
-        realweb = load(results_dir, "realweb")
+        realweb, scale = load(results_dir, "realweb"), load(results_dir, "scale")
         console.rule("[bold]summary")
-        print_summary(extraction, crawl, realweb)
+        print_summary(extraction, crawl, realweb, scale)
         if readme is not None and not args.no_readme:
-            update_readme(readme, render_results(extraction, crawl, realweb))
+            update_readme(readme, render_results(extraction, crawl, realweb, scale))
             console.print(f"results section of {readme} updated")
     finally:
         if scratch is not None:

@@ -9,7 +9,6 @@ whole, and readers never see half a build.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -17,15 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
 from scoparchive import __version__
-from scoparchive.archive import ArchiveReader, Capture, read_crawl_log
-from scoparchive.archive.crawllog import crawl_log_path
-from scoparchive.archive.naming import LOG_DIR
+from scoparchive.archive import ArchiveReader
 from scoparchive.cache import ParseCache, parser_version
-from scoparchive.history import History, Parsed
-from scoparchive.pages import parse_page
+from scoparchive.dataset.replay import ArchivedPageParser, default_jobs, replay_history
+from scoparchive.history import History
 from scoparchive.pipelines.completeness import (
     Completeness,
     load_alarm_settings,
@@ -33,14 +31,14 @@ from scoparchive.pipelines.completeness import (
 )
 from scoparchive.pipelines.drift import Alarm, AlarmSettings, find_alarms
 from scoparchive.profiles import profile_for_url
-from scoparchive.records import table_rows
+from scoparchive.records import crawl_run_rows, iter_rows
 from scoparchive.schema import TABLES, VIEWS
 from scoparchive.writers.datapackage import write_datapackage
 from scoparchive.writers.datasette import write_datasette_metadata
-from scoparchive.writers.parquet import write_parquet
-from scoparchive.writers.sqlite import write_database
+from scoparchive.writers.tables import TablesWriter
 
-REPO_METADATA_TEMPLATE = Path(__file__).resolve().parent.parent / "datasets" / "metadata.yaml"
+#: The Datasette metadata template (titles, licence, canned queries), shipped in the package.
+REPO_METADATA_TEMPLATE = Path(str(resources.files("scoparchive").joinpath("metadata.yaml")))
 
 
 class BuildError(Exception):
@@ -58,6 +56,8 @@ class BuildReport:
     #: Captures parsed by this build, and captures whose parse came from the cache.
     parsed: int = 0
     from_cache: int = 0
+    #: Processes that parsed (1: all in the build's own).
+    processes: int = 1
     completeness: dict[str, dict[str, float]] = field(default_factory=dict)
     completeness_failures: list[str] = field(default_factory=list)
     page_counts: dict[str, int] = field(default_factory=dict)
@@ -79,62 +79,75 @@ def build(
     metadata_template: Path | None = None,
     on_capture: Callable[[int], None] | None = None,
     use_cache: bool = True,
+    jobs: int | None = None,
 ) -> BuildReport:
     """Builds every dataset from the archive into ``out_dir`` (a symbolic link swapped at the
-    end). ``use_cache=False`` parses every capture again, ignoring ``<archive>/.cache/``."""
+    end). ``use_cache=False`` parses every capture again, ignoring ``<archive>/.cache/``.
+    ``jobs``: processes that parse (default: one per CPU); the datasets are the same for any
+    number."""
     started = time.monotonic()
     archive_dir, out_dir = Path(archive_dir), Path(out_dir)
     _check_out(out_dir)
     reader = _open_archive(archive_dir)
     with _build_lock(out_dir):
         cache = ParseCache.for_archive(archive_dir) if use_cache else None
+        # The parser and its cache stay open until the tables are written: the history holds
+        # summaries of the pages, and the rows load each page from the cache when they need it.
+        parser = ArchivedPageParser(reader, cache, jobs=jobs or default_jobs())
         try:
-            parser = ArchivedPageParser(reader, cache)
             history = replay_history(reader, on_capture, parser=parser, with_skipped=True)
+            report = _build_from(history, out_dir, strict, thresholds_path, metadata_template,
+                                 archive_dir)
         finally:
+            parser.close()
             if cache is not None:
                 cache.close()
-        if not history.pages:
-            raise BuildError(f"{archive_dir}: the archive holds no HTML page with content")
+    report.seconds = time.monotonic() - started
+    report.parsed, report.from_cache = parser.parsed, parser.from_cache
+    report.processes = parser.processes
+    return report
 
-        completeness = Completeness()
-        for state in history.pages.values():
-            completeness.add(state.latest.page)
-        thresholds = load_thresholds(thresholds_path)
-        failures = completeness.failures(thresholds)
-        try:
-            alarm_settings = AlarmSettings.from_mapping(load_alarm_settings(thresholds_path))
-        except (TypeError, ValueError) as error:
-            raise BuildError(f"{thresholds_path or 'thresholds.yaml'}: {error}") from error
-        alarms = find_alarms(history, alarm_settings)
-        if strict and (failures or alarms):
-            raise BuildError(_strict_message(failures, alarms))
 
-        rows = table_rows(history)
-        profile = profile_for_url(next(iter(history.pages)))
-        run_ids = [row["id"] for row in rows["crawl_runs"]]
-        build_dir = _new_build_dir(out_dir)
-        try:
-            database = _write_outputs(build_dir, profile, rows, run_ids, metadata_template)
-            quality = completeness.report(thresholds)
-            quality["alarms"] = [alarm.to_dict() for alarm in alarms]
-            quality["alarm_settings"] = alarm_settings.to_dict()
-            (build_dir / "quality.json").write_text(
-                json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-            _fsync_tree(build_dir)
-        except BaseException:
-            shutil.rmtree(build_dir, ignore_errors=True)
-            raise
-        _swap_in(build_dir, out_dir)
+def _build_from(history: History, out_dir: Path, strict: bool, thresholds_path: Path | None,
+                metadata_template: Path | None, archive_dir: Path) -> BuildReport:
+    if not history.pages:
+        raise BuildError(f"{archive_dir}: the archive holds no HTML page with content")
+    completeness = Completeness()
+    for state in history.pages.values():
+        completeness.add(state.latest.summary)
+    thresholds = load_thresholds(thresholds_path)
+    failures = completeness.failures(thresholds)
+    try:
+        alarm_settings = AlarmSettings.from_mapping(load_alarm_settings(thresholds_path))
+    except (TypeError, ValueError) as error:
+        raise BuildError(f"{thresholds_path or 'thresholds.yaml'}: {error}") from error
+    alarms = find_alarms(history, alarm_settings)
+    if strict and (failures or alarms):
+        raise BuildError(_strict_message(failures, alarms))
+
+    profile = profile_for_url(next(iter(history.pages)))
+    run_ids = [row["id"] for row in crawl_run_rows(history)]
+    build_dir = _new_build_dir(out_dir)
+    try:
+        database, row_counts = _write_outputs(build_dir, profile, history, run_ids,
+                                              metadata_template)
+        quality = completeness.report(thresholds)
+        quality["alarms"] = [alarm.to_dict() for alarm in alarms]
+        quality["alarm_settings"] = alarm_settings.to_dict()
+        (build_dir / "quality.json").write_text(
+            json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _fsync_tree(build_dir)
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+    _swap_in(build_dir, out_dir)
     return BuildReport(
         out_dir=out_dir,
         database=out_dir / database.name,
-        row_counts={name: len(table_rows_) for name, table_rows_ in rows.items()},
+        row_counts=row_counts,
         run_ids=run_ids,
         captures=history.captures,
-        seconds=time.monotonic() - started,
-        parsed=parser.parsed,
-        from_cache=parser.from_cache,
+        seconds=0.0,
         completeness=completeness.ratios(),
         completeness_failures=failures,
         page_counts=dict(completeness.pages),
@@ -155,105 +168,6 @@ def _strict_message(failures: list[str], alarms: list[Alarm]) -> str:
     return " | ".join(parts)
 
 
-def replay_history(reader: ArchiveReader,
-                   on_capture: Callable[[int], None] | None = None, *,
-                   parser: ArchivedPageParser | None = None,
-                   with_skipped: bool = False) -> History:
-    """The history of the site from every capture of the archive, in capture order; also what
-    a crawl reports of its run.
-
-    ``parser=ArchivedPageParser(reader, ParseCache.for_archive(archive_dir))`` reuses the parses
-    of earlier builds. ``with_skipped`` counts the pages each run left unrequested (the skipped
-    entries of its crawl log) as unchanged in that run, as the build does."""
-    parser = parser or ArchivedPageParser(reader)
-    history = History(parse=parser)
-    run_id = None
-    # Bodies are read only for the captures the parser has to parse, not for every capture.
-    for capture in reader.captures(bodies=False):
-        if with_skipped and capture.run_id != run_id:
-            _add_skipped(history, reader.directory, run_id)
-        run_id = capture.run_id
-        parser.note(capture)
-        history.add(capture)
-        if on_capture:
-            on_capture(history.captures)
-    if with_skipped:
-        _add_skipped(history, reader.directory, run_id)
-    return history
-
-
-def _add_skipped(history: History, archive_dir: Path, run_id: str | None) -> None:
-    """The pages a run left unrequested, from its crawl log, once its captures are replayed."""
-    if run_id is None:
-        return
-    log = crawl_log_path(archive_dir / LOG_DIR, run_id)
-    if not log.is_file():
-        return
-    for entry in read_crawl_log(log):
-        if entry.get("record_type") == "skipped":
-            history.add_skipped(run_id, entry["url"])
-
-
-class ArchivedPageParser:
-    """Parses captures read without their bodies: from the cache when it holds the payload's
-    parse, else from the payload read back from the archive (a revisit's from the record
-    holding it)."""
-
-    def __init__(self, reader: ArchiveReader, cache: ParseCache | None = None):
-        self.reader = reader
-        self.cache = cache
-        self.parsed = 0
-        self.from_cache = 0
-        #: payload digest → (WARC file name, offset) of the first response record holding it.
-        self._payloads: dict[str, tuple[str, int]] = {}
-        self._scanned_all = False
-
-    def note(self, capture: Capture) -> None:
-        """Called with every capture in capture order, so that a revisit finds its payload."""
-        if not capture.is_revisit and capture.payload_digest:
-            self._payloads.setdefault(capture.payload_digest,
-                                      (capture.warc_file.name, capture.offset))
-
-    def __call__(self, capture: Capture) -> Parsed:
-        cached = self.cache.get(capture) if self.cache is not None else None
-        if cached is not None:
-            self.from_cache += 1
-            return cached
-        self.parsed += 1
-        body = self._body(capture)
-        # The capture's day dates a "le 4 avril" without a year: a payload is parsed once, at
-        # its first capture, the day the page was first seen so.
-        page = parse_page(capture.url, body, profile=profile_for_url(capture.url),
-                          content_type=capture.headers.get("Content-Type"),
-                          captured=capture.captured_at.date())  # fmt: skip
-        parsed = Parsed.of(page, hashlib.sha256(body).hexdigest())
-        if self.cache is not None:
-            self.cache.put(capture, parsed)
-        return parsed
-
-    def _body(self, capture: Capture) -> bytes:
-        """The payload, content-encoding removed; empty for a revisit whose payload is nowhere
-        in the archive (as the reader gives it)."""
-        if capture.is_revisit:
-            location = self._payload_location(capture.payload_digest)
-        else:
-            location = (capture.warc_file.name, capture.offset)
-        if location is None:
-            return b""
-        return self.reader.read_capture(*location).body or b""
-
-    def _payload_location(self, digest: str | None) -> tuple[str, int] | None:
-        if digest and digest not in self._payloads and not self._scanned_all:
-            # The original is not earlier in capture order (files out of order, or written by
-            # a concurrent worker): index every response once, then look again.
-            self._scanned_all = True
-            for stored in self.reader.records():
-                found = stored.header("WARC-Payload-Digest")
-                if stored.rec_type == "response" and found:
-                    self._payloads.setdefault(found, (stored.path.name, stored.offset))
-        return self._payloads.get(digest) if digest else None
-
-
 def database_path(out_dir: Path) -> Path | None:
     """The database of the current build in ``out_dir``, if there is one."""
     out_dir = Path(out_dir)
@@ -272,8 +186,10 @@ def _open_archive(archive_dir: Path) -> ArchiveReader:
     return reader
 
 
-def _write_outputs(build_dir: Path, profile, rows: dict[str, list[dict]], run_ids: list[str],
-                   metadata_template: Path | None) -> Path:
+def _write_outputs(build_dir: Path, profile, history: History, run_ids: list[str],
+                   metadata_template: Path | None) -> tuple[Path, dict[str, int]]:
+    """The tables (Parquet and SQLite, streamed: ``iter_rows``), datapackage.json and
+    Datasette's metadata.json; the database's path and the rows per table."""
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     provenance = {
         "source_site": profile.base_url,
@@ -285,11 +201,11 @@ def _write_outputs(build_dir: Path, profile, rows: dict[str, list[dict]], run_id
     }
     parquet_dir = build_dir / "parquet"
     parquet_dir.mkdir()
-    for table in TABLES:
-        write_parquet(parquet_dir / f"{table.name}.parquet", table, rows.get(table.name, ()),
-                      provenance)
     database = build_dir / f"{profile.name}.db"
-    write_database(database, rows, TABLES, VIEWS)
+    writer = TablesWriter(parquet_dir, database, TABLES, VIEWS, provenance)
+    for name, row in iter_rows(history):
+        writer.add(name, row)
+    row_counts = writer.close()
     write_datapackage(
         build_dir / "datapackage.json",
         name=profile.name,
@@ -300,14 +216,14 @@ def _write_outputs(build_dir: Path, profile, rows: dict[str, list[dict]], run_id
         licence={"name": "etalab-2.0", "title": "Licence Ouverte / Open Licence 2.0",
                  "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
         tables=TABLES,
-        row_counts={name: len(table_rows_) for name, table_rows_ in rows.items()},
+        row_counts=row_counts,
         created=created,
         run_ids=run_ids,
         parser_version=provenance["parser_version"],
     )
     template = metadata_template or REPO_METADATA_TEMPLATE
     write_datasette_metadata(build_dir / "metadata.json", template, profile.name, TABLES, VIEWS)
-    return database
+    return database, row_counts
 
 
 # --- the atomic swap ---------------------------------------------------------------------------

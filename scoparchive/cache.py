@@ -30,8 +30,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from scoparchive.archive import Capture
+from scoparchive.dataset.fragments import page_fragments, read_fragments
 from scoparchive.history import Parsed
 from scoparchive.items import ParsedPage
+from scoparchive.pipelines.completeness import PageSummary, summarise
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,13 @@ CACHE_DIR = ".cache"
 CACHE_FILE = "parsed-pages.sqlite"
 #: The layout of the cache file; a file of another layout is emptied. Bump it too when the build
 #: changes what it hands to the page objects (``build.ArchivedPageParser``).
-CACHE_FORMAT = 2
+CACHE_FORMAT = 4
 #: What a parse depends on, relative to the package: the page objects, the text helpers, the
-#: records they fill, the site profiles and the reference data (department names, communes).
-PARSER_SOURCES = ("pages", "text", "items.py", "profiles.py", "geo.py", "data")
+#: records they fill, the site profiles and the reference data (department names, communes);
+#: and what is cached with it: the page's rows (``dataset.fragments``, which read the schema)
+#: and its summary (``pipelines.completeness``).
+PARSER_SOURCES = ("pages", "text", "items.py", "profiles.py", "geo.py", "data",
+                  "dataset/fragments.py", "pipelines/completeness.py", "schema.py")
 #: Third-party libraries whose upgrade may change what a page parses to.
 PARSER_LIBRARIES = ("lxml", "cssselect", "phonenumbers", "extruct", "trafilatura", "htmldate")
 #: Entries written per transaction: short transactions keep a concurrent reader or writer (the
@@ -90,8 +95,17 @@ def cache_path(archive_dir: Path) -> Path:
     return Path(archive_dir) / CACHE_DIR / CACHE_FILE
 
 
+#: The key of an entry without a payload digest: kept for the capture that made it only.
+_UNKEYED = ("", "", "")
+
+
 class ParseCache:
     """Parsed pages by (parser version, payload digest, URL, Content-Type), in one SQLite file.
+
+    An entry holds the page's content fingerprint, the payload's SHA-256, the page's summary
+    (``PageSummary``) and the page itself, compressed. ``get`` reads all but the page, which is
+    read again each time it is asked for (``load_page``): a replay keeps summaries in memory,
+    never the pages.
 
     Entries are buffered and written in short transactions; ``close()`` writes the rest and drops
     the entries of other parser versions, which no build of this code can use.
@@ -101,7 +115,7 @@ class ParseCache:
         self.path = Path(path)
         self.version = version or parser_version()
         #: Entries not yet written, readable at once (a revisit later in the same replay).
-        self._pending: dict[tuple[str, str, str], tuple[str, str, bytes]] = {}
+        self._pending: dict[tuple[str, str, str], tuple[str, str, str, bytes, bytes]] = {}
         self._db = self._open()
 
     @classmethod
@@ -114,28 +128,59 @@ class ParseCache:
             return None
 
     def get(self, capture: Capture) -> Parsed | None:
-        key = _key(capture)
-        row = self._pending.get(key)
-        if row is None and key is not None and self._db is not None:
-            try:
-                row = self._db.execute(
-                    "select fingerprint, body_sha256, page from parsed where parser_version = ? "
-                    "and payload_digest = ? and url = ? and content_type = ?",
-                    (self.version, *key),
-                ).fetchone()
-            except sqlite3.Error as error:
-                self._give_up(error)
+        """The entry of the capture's payload, its page not loaded yet."""
+        key = cache_key(capture) or _UNKEYED
+        pending = self._pending.get(key)
+        if pending is not None:
+            fingerprint, body_sha256, summary, fragments, page = pending
+            if key == _UNKEYED:
+                load = functools.partial(decode_page, page)
+                load_fragments = functools.partial(decode_fragments, fragments)
+            else:
+                load = functools.partial(self.load_page, key)
+                load_fragments = functools.partial(self.load_fragments, key)
+        else:
+            row = self._select("fingerprint, body_sha256, summary", key)
+            if row is None:
+                return None
+            fingerprint, body_sha256, summary = row
+            load = functools.partial(self.load_page, key)
+            load_fragments = functools.partial(self.load_fragments, key)
+        return Parsed(fingerprint, body_sha256, PageSummary.from_dict(json.loads(summary)), load,
+                      load_fragments)
+
+    def has(self, key: tuple[str, str, str]) -> bool:
+        return key in self._pending or self._select("1", key) is not None
+
+    def load_page(self, key: tuple[str, str, str]) -> ParsedPage:
+        """The page of an entry; ``KeyError`` if the cache no longer holds it (it was dropped
+        after a write error)."""
+        pending = self._pending.get(key)
+        row = (pending[4],) if pending is not None else self._select("page", key)
         if row is None:
-            return None
-        fingerprint, body_sha256, page = row
-        return Parsed(fingerprint, body_sha256, functools.partial(_page_from, page))
+            raise KeyError(key)
+        return decode_page(row[0])
+
+    def load_fragments(self, key: tuple[str, str, str]) -> dict:
+        """The rows of an entry's page (``dataset.fragments``); ``KeyError`` as ``load_page``."""
+        pending = self._pending.get(key)
+        row = (pending[3],) if pending is not None else self._select("fragments", key)
+        if row is None:
+            raise KeyError(key)
+        return decode_fragments(row[0])
 
     def put(self, capture: Capture, parsed: Parsed) -> None:
-        key = _key(capture)
-        if key is None or self._db is None:
-            return
-        page = zlib.compress(json.dumps(parsed.page.to_dict(), ensure_ascii=False).encode())
-        self._pending[key] = (parsed.fingerprint, parsed.body_sha256, page)
+        page = parsed.page
+        self.put_encoded(cache_key(capture), parsed.fingerprint, parsed.body_sha256,
+                         encode_summary(page), encode_fragments(capture.url, page),
+                         encode_page(page))
+
+    def put_encoded(self, key: tuple[str, str, str] | None, fingerprint: str, body_sha256: str,
+                    summary: str, fragments: bytes, page: bytes) -> None:
+        """An entry encoded already (``encode_summary``, ``encode_fragments``,
+        ``encode_page``), as a process of the build's pool sends it. Without a key (no payload
+        digest) it is kept until the next entry without one only, and never written."""
+        self._pending[key or _UNKEYED] = (fingerprint, body_sha256, summary, fragments, page)
         if len(self._pending) >= FLUSH_EVERY:
             self._flush()
 
@@ -159,6 +204,17 @@ class ParseCache:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _select(self, columns: str, key: tuple[str, str, str]) -> tuple | None:
+        if self._db is None or key == _UNKEYED:
+            return None
+        try:
+            return self._db.execute(
+                f"select {columns} from parsed where parser_version = ? and payload_digest = ? "
+                "and url = ? and content_type = ?", (self.version, *key)).fetchone()
+        except sqlite3.Error as error:
+            self._give_up(error)
+            return None
+
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -171,17 +227,22 @@ class ParseCache:
 
     def _flush(self) -> None:
         if not self._pending or self._db is None:
-            return
+            return  # without a database, the entries stay in memory for this build
+        unkeyed = self._pending.pop(_UNKEYED, None)
         try:
             with self._db:
                 self._db.executemany(
                     "insert or replace into parsed (parser_version, payload_digest, url, "
-                    "content_type, fingerprint, body_sha256, page) values (?, ?, ?, ?, ?, ?, ?)",
+                    "content_type, fingerprint, body_sha256, summary, fragments, page) "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(self.version, *key, *entry) for key, entry in self._pending.items()],
                 )
         except sqlite3.Error as error:
             self._give_up(error)
+            return
         self._pending.clear()
+        if unkeyed is not None:
+            self._pending[_UNKEYED] = unkeyed
 
     def _give_up(self, error: sqlite3.Error) -> None:
         log.warning("parse cache %s disabled for this build: %s", self.path, error)
@@ -200,7 +261,8 @@ def _connect(path: Path) -> sqlite3.Connection:
             db.execute(
                 "create table if not exists parsed (parser_version text not null, "
                 "payload_digest text not null, url text not null, content_type text not null, "
-                "fingerprint text not null, body_sha256 text not null, page blob not null, "
+                "fingerprint text not null, body_sha256 text not null, summary text not null, "
+                "fragments blob not null, page blob not null, "
                 "primary key (parser_version, payload_digest, url, content_type)) without rowid"
             )
     except sqlite3.Error:
@@ -209,11 +271,30 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _page_from(blob: bytes) -> ParsedPage:
+def encode_page(page: ParsedPage | dict) -> bytes:
+    """A parsed page (or its ``to_dict``) as the cache stores it, and as the build's
+    processes send it back."""
+    data = page if isinstance(page, dict) else page.to_dict()
+    return zlib.compress(json.dumps(data, ensure_ascii=False).encode())
+
+
+def encode_summary(page: ParsedPage) -> str:
+    return json.dumps(summarise(page).to_dict(), ensure_ascii=False, sort_keys=True)
+
+
+def encode_fragments(url: str, page: ParsedPage) -> bytes:
+    return zlib.compress(json.dumps(page_fragments(url, page), ensure_ascii=False).encode())
+
+
+def decode_fragments(blob: bytes) -> dict:
+    return read_fragments(json.loads(zlib.decompress(blob)))
+
+
+def decode_page(blob: bytes) -> ParsedPage:
     return ParsedPage.from_dict(json.loads(zlib.decompress(blob)))
 
 
-def _key(capture: Capture) -> tuple[str, str, str] | None:
+def cache_key(capture: Capture) -> tuple[str, str, str] | None:
     """Payload digest, URL and Content-Type; None for a capture with no payload digest (a WARC
     from another tool may lack it), which is parsed every time."""
     if not capture.payload_digest:

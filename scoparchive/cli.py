@@ -79,10 +79,13 @@ def crawl(site_url, archive_dir, delay, max_pages, contact, resume, overrides, v
               default=None, help="YAML file of completeness thresholds per page type, and of "
               "the alarms' settings (see scoparchive/thresholds.yaml).")
 @click.option("--no-cache", is_flag=True,
-              help="Parse every capture again, ignoring the archive's parse cache.")
-def build(archive_dir, out_dir, strict, thresholds, no_cache):
+              help="Parse every payload again, ignoring the archive's parse cache.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes that parse pages (default: one per CPU). The datasets are the "
+              "same whatever the number.")
+def build(archive_dir, out_dir, strict, thresholds, no_cache, jobs):
     """Build SQLite, Parquet and datapackage.json from the archive, with no network."""
-    report = _run_build(archive_dir, out_dir, strict, thresholds, not no_cache)
+    report = _run_build(archive_dir, out_dir, strict, thresholds, not no_cache, jobs)
     _print_build_report(report)
 
 
@@ -102,11 +105,19 @@ def serve(out_dir, port, host, open_browser):
 @click.option("--markup",
               type=click.Choice(["drupal", "wordpress", "semantic", "divsoup", "blocktheme"]),
               default="drupal", show_default=True)
-def replica(port, markup):
+@click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Serve K times the articles (distinct URLs, dates and texts).")
+@click.option("--edit-fraction", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Change the body of this share of the articles (an edition), e.g. 0.01 "
+              "between two crawls.")
+@click.option("--editions", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --edit-fraction: apply editions 1 to N, one after the other.")
+def replica(port, markup, scale, edit_fraction, editions):
     """Serve the replica of the site on 127.0.0.1 (written for tests, not the union's site)."""
     from scoparchive.replica import serve as serve_replica
 
-    serve_replica(port, markup=markup)
+    serve_replica(port, markup=markup, scale=scale, edit_fraction=edit_fraction,
+                  editions=editions)
 
 
 @main.command()
@@ -189,14 +200,14 @@ def _print_crawl_report(result) -> None:
     console.print(table)
 
 
-def _run_build(archive_dir, out_dir, strict, thresholds, use_cache=True):
+def _run_build(archive_dir, out_dir, strict, thresholds, use_cache=True, jobs=None):
     from scoparchive.archive.model import ArchiveError
     from scoparchive.build import BuildError, build
 
     try:
         with console.status("reading the archive") as status:
             return build(archive_dir, out_dir, strict=strict, thresholds_path=thresholds,
-                         use_cache=use_cache,
+                         use_cache=use_cache, jobs=jobs,
                          on_capture=lambda n: status.update(f"{n} captures read"))
     except (BuildError, ArchiveError) as error:
         raise UserError(str(error)) from error

@@ -24,9 +24,6 @@ from scoparchive.profiles import DEFAULT_PROFILE
 from scoparchive.recrawl import ArchiveLock, ArchiveLocked, run_to_resume
 from scoparchive.spiders.site import SiteSpider
 
-#: The floor delay between two requests to a real site, in seconds.
-DEFAULT_DELAY = 1.0
-
 
 class CrawlError(Exception):
     """A crawl that cannot start or reached nothing; the message is one line for a person."""
@@ -54,12 +51,6 @@ class CrawlResult:
     changes: RunChanges = field(default_factory=RunChanges)
 
 
-def default_delay(site_url: str) -> float:
-    """A second between requests to a real site; none to a replica on this machine."""
-    host = urlsplit(site_url).hostname or ""
-    return 0.0 if host in ("127.0.0.1", "localhost", "::1") else DEFAULT_DELAY
-
-
 def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
                    max_pages: int | None, run_id: str, log_level: str,
                    resume: bool = False, overrides: dict | None = None,
@@ -70,7 +61,6 @@ def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
         "ARCHIVE_DIR": str(archive_dir),
         "SITE_URL": site_url,
         "CRAWL_RUN_ID": run_id,
-        "DOWNLOAD_DELAY": default_delay(site_url) if delay is None else delay,
         "LOG_LEVEL": log_level if log_level != "NONE" else "CRITICAL",
         # Quiet by default: the CLI reports errors itself, in one line each, without tracebacks.
         "LOG_ENABLED": log_level != "NONE",
@@ -78,6 +68,10 @@ def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
         "CRAWL_RESUME": resume,
         "ARCHIVE_LOCK_HELD": True,
     }, priority="cmdline")
+    # Without --delay, the spider decides as under `scrapy crawl`: the settings' floor (a second)
+    # for a real site, none for a site on this machine.
+    if delay is not None:
+        settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
     if contact:
         settings.set("USER_AGENT", settings.get("USER_AGENT_TEMPLATE").format(
             version=__version__, contact=contact), priority="cmdline")
@@ -159,14 +153,14 @@ def summarise_run(archive_dir: Path, run_id: str) -> RunChanges:
     """New, changed, unchanged and removed pages of a run, judged on the pages' extracted content
     exactly as the build judges them: the history is replayed from the archive, with the parses
     of earlier builds and crawls taken from the archive's cache."""
-    from scoparchive.build import ArchivedPageParser, replay_history
     from scoparchive.cache import ParseCache
+    from scoparchive.dataset.replay import ArchivedPageParser, replay_history
 
     reader = ArchiveReader(archive_dir)
     cache = ParseCache.for_archive(archive_dir)
     try:
-        history = replay_history(reader, parser=ArchivedPageParser(reader, cache),
-                                 with_skipped=True)
+        with ArchivedPageParser(reader, cache) as parser:
+            history = replay_history(reader, parser=parser, with_skipped=True)
     finally:
         if cache is not None:
             cache.close()

@@ -23,10 +23,11 @@ import csv
 import gzip
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+
+from scoparchive.text.folding import fold_accents
 
 __all__ = [
     "UNION_DEPARTMENTS",
@@ -171,6 +172,7 @@ _NAME_CONNECTORS = frozenset(
 # into another without leaving a former-commune record, so only a small homonym is left.
 # "Évry" (91) became Évry-Courcouronnes in 2019; the remaining commune Évry is in Yonne (89).
 _WITHHELD_NAMES = frozenset({"evry"})
+_NOT_ASCII_WORD = re.compile(r"[^0-9a-z]+")
 
 
 def place_key(name: str) -> str:
@@ -179,10 +181,7 @@ def place_key(name: str) -> str:
     >>> place_key("L'Haÿ-les-Roses") == place_key("l hay les roses")
     True
     """
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.casefold().replace("œ", "oe").replace("æ", "ae")
-    words = re.sub(r"[^0-9a-z]+", " ", text).split()
+    words = _NOT_ASCII_WORD.sub(" ", fold_accents(name)).split()
     return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
 
 

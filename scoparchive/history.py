@@ -8,7 +8,7 @@ removal nor a change. Nothing is ever forgotten: a removed page keeps its state 
 
 from __future__ import annotations
 
-import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from scoparchive.archive import Capture
 from scoparchive.items import ParsedPage
+from scoparchive.pipelines.completeness import PageSummary, summarise
 from scoparchive.profiles import profile_for_url
 from scoparchive.urls import canonical_url
 
@@ -25,19 +26,28 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 @dataclass
 class Parsed:
-    """What the history needs of one capture's payload. The page itself is needed only when its
-    content is new, so it may come lazily: a rebuild then reads from the parse cache the
-    fingerprints of every capture but the pages of new versions only."""
+    """What the history needs of one capture's payload: its content fingerprint and its summary
+    (``PageSummary``: type, title, which fields are filled). The page itself is loaded only when
+    asked for, and not kept: the history of a large archive holds summaries, not pages."""
 
     fingerprint: str  # ParsedPage.content_fingerprint()
     body_sha256: str  # of the payload, content-encoding removed
+    summary: PageSummary
     load_page: Callable[[], ParsedPage]
+    #: The page's rows (``dataset.fragments.page_fragments``), loaded when asked for.
+    load_fragments: Callable[[], dict]
 
     @classmethod
     def of(cls, page: ParsedPage, body_sha256: str) -> Parsed:
-        return cls(page.content_fingerprint(), body_sha256, lambda: page)
+        from scoparchive.dataset.fragments import page_fragments, read_fragments
 
-    @functools.cached_property
+        def fragments() -> dict:
+            return read_fragments(json.loads(json.dumps(page_fragments(page.url, page))))
+
+        return cls(page.content_fingerprint(), body_sha256, summarise(page), lambda: page,
+                   fragments)
+
+    @property
     def page(self) -> ParsedPage:
         return self.load_page()
 
@@ -50,10 +60,22 @@ class Version:
     http_status: int
     content_sha256: str
     fingerprint: str
-    page: ParsedPage
+    summary: PageSummary
+    load_page: Callable[[], ParsedPage]
+    load_fragments: Callable[[], dict]
     warc_record_id: str
     warc_file: str
     warc_offset: int
+
+    @property
+    def page(self) -> ParsedPage:
+        """The parsed page, loaded again at each call (from the parse cache): keep it no
+        longer than needed."""
+        return self.load_page()
+
+    @property
+    def page_type(self) -> str:
+        return self.summary.page_type
 
 
 @dataclass
@@ -160,7 +182,7 @@ class History:
         state = self.pages.get(capture.url)
         if status in GONE_STATUSES or 300 <= status < 400:
             self._gone_or_moved(capture, state)
-        elif status == 200 and _is_html(capture.content_type):
+        elif status == 200 and is_html(capture.content_type):
             self._online(capture, state)
         run.after[capture.url] = self._standing(capture.url)
 
@@ -224,12 +246,19 @@ class History:
                 content_type=capture.content_type, content_sha256=body_sha256,
             )
         if parsed is not None and (not state.versions or fingerprint != state.latest.fingerprint):
-            state.versions.append(Version(
-                url=capture.url, captured_at=capture.captured_at, run_id=capture.run_id,
-                http_status=capture.status, content_sha256=body_sha256,
-                fingerprint=fingerprint, page=parsed.page, warc_record_id=capture.record_id,
-                warc_file=capture.warc_file.name, warc_offset=capture.offset,
-            ))
+            if state.versions and state.latest.captured_at == capture.captured_at:
+                # Two captures of the page in one second (WARC dates may hold seconds only, as
+                # wget writes them): the later one is the page as it stood at that time.
+                state.versions.pop()
+            if not state.versions or fingerprint != state.latest.fingerprint:
+                state.versions.append(Version(
+                    url=capture.url, captured_at=capture.captured_at, run_id=capture.run_id,
+                    http_status=capture.status, content_sha256=body_sha256,
+                    fingerprint=fingerprint, summary=parsed.summary,
+                    load_page=parsed.load_page, load_fragments=parsed.load_fragments,
+                    warc_record_id=capture.record_id, warc_file=capture.warc_file.name,
+                    warc_offset=capture.offset,
+                ))
         state.removed_at = None
         state.redirect_to = None
         state.last_seen = state.fetched_at = capture.captured_at
@@ -239,5 +268,5 @@ class History:
         state.warc_record_id, state.warc_file = capture.record_id, capture.warc_file.name
 
 
-def _is_html(content_type: str | None) -> bool:
+def is_html(content_type: str | None) -> bool:
     return not content_type or content_type.split(";")[0].strip().lower() in HTML_TYPES

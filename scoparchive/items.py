@@ -13,7 +13,7 @@ import hashlib
 import json
 import types
 import typing
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 
 PAGE_TYPES = (
@@ -125,6 +125,10 @@ class Article:
     extraction: dict[str, str] = field(default_factory=dict)
 
 
+#: Page types whose record is an article (roundups and programmes are articles with more in them).
+ARTICLE_TYPES = frozenset({"article", "roundup", "programme", "legacy_article"})
+
+
 @dataclass
 class ParsedPage:
     """Everything a page object found on one page."""
@@ -142,7 +146,8 @@ class ParsedPage:
     extraction: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return json.loads(json.dumps(asdict(self), default=_json_default))
+        """The page as JSON values (dates as ISO strings): what the parse cache stores."""
+        return _to_json(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> ParsedPage:
@@ -159,51 +164,91 @@ class ParsedPage:
         layer found each field, not the content: those stay out, so that the same text in a new
         theme makes no new version.
         """
-        own = self.to_dict()
-        for written in ("links", "images", "extraction"):
-            own.pop(written, None)
-        if own.get("article"):
-            for written in ("links", "extraction", "images", "published_date_raw",
-                            "body_markdown"):
-                own["article"].pop(written, None)
-        for teaser in own["teasers"]:
-            teaser.pop("published_date_raw", None)
-        own["contacts"] = sorted((contact["kind"], contact["value"]) for contact in own["contacts"])
-        payload = json.dumps(own, sort_keys=True, ensure_ascii=False).encode()
-        return hashlib.sha256(payload).hexdigest()
+        return fingerprint_of(self.to_dict())
+
+
+def fingerprint_of(page: dict) -> str:
+    """``ParsedPage.content_fingerprint`` of a page given as ``to_dict`` gives it (unchanged)."""
+    own = {key: value for key, value in page.items()
+           if key not in ("links", "images", "extraction")}
+    if own.get("article"):
+        own["article"] = {key: value for key, value in own["article"].items()
+                          if key not in ("links", "extraction", "images", "published_date_raw",
+                                         "body_markdown")}
+    own["teasers"] = [{key: value for key, value in teaser.items()
+                       if key != "published_date_raw"} for teaser in own["teasers"]]
+    own["contacts"] = sorted((contact["kind"], contact["value"]) for contact in own["contacts"])
+    payload = json.dumps(own, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(payload).hexdigest()
+
+
+def _to_json(value):
+    """A record as JSON values, as ``json.loads(json.dumps(asdict(value)))`` would give it,
+    without copying it three times: the build converts every page it parses."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [_to_json(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _to_json(item) for key, item in value.items()}
+    if isinstance(value, date):
+        return value.isoformat()
+    names = _field_names(type(value))
+    if names is None:
+        raise TypeError(f"not serialisable: {type(value).__name__}")
+    return {name: _to_json(getattr(value, name)) for name in names}
+
+
+@functools.cache
+def _field_names(record_type: type) -> tuple[str, ...] | None:
+    if not dataclasses.is_dataclass(record_type):
+        return None
+    return tuple(item.name for item in dataclasses.fields(record_type))
 
 
 def _from_json(hint, value):
     """A value of the type ``hint`` rebuilt from its JSON form: dataclasses from objects, dates
     from ISO strings, lists and optional values item by item. Read from the type hints, so that a
     field added to a record is rebuilt with no change here."""
-    if value is None:
-        return None
+    return json_reader(hint)(value)
+
+
+def _same(value):
+    return value
+
+
+@functools.cache
+def json_reader(hint) -> typing.Callable:
+    """The function that rebuilds a value of type ``hint`` (None stays None): worked out once
+    per type, since the build rebuilds every page it takes from the parse cache."""
     origin = typing.get_origin(hint)
     if origin in (types.UnionType, typing.Union):
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
         if len(options) != 1:
             raise TypeError(f"cannot rebuild a value of the union {hint}")
-        return _from_json(options[0], value)
+        return json_reader(options[0])
     if origin is list:
         (item_hint,) = typing.get_args(hint)
-        return [_from_json(item_hint, item) for item in value]
+        item = json_reader(item_hint)
+        if item is _same:
+            return lambda value: None if value is None else list(value)
+        return lambda value: None if value is None else [item(each) for each in value]
     if origin is dict:
-        return dict(value)
+        return lambda value: None if value is None else dict(value)
     if dataclasses.is_dataclass(hint):
-        hints = _field_hints(hint)
-        return hint(**{name: _from_json(hints[name], item) for name, item in value.items()})
+        readers = {name: json_reader(field_hint) for name, field_hint in _field_hints(hint).items()}
+
+        def record(value):
+            if value is None:
+                return None
+            return hint(**{name: readers[name](item) for name, item in value.items()})
+
+        return record
     if hint is date:
-        return date.fromisoformat(value)
-    return value
+        return lambda value: None if value is None else date.fromisoformat(value)
+    return _same
 
 
 @functools.cache
 def _field_hints(record_type: type) -> dict:
     return typing.get_type_hints(record_type)
-
-
-def _json_default(value):
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"not serialisable: {type(value).__name__}")

@@ -46,13 +46,16 @@ by position would be a guess.
 from __future__ import annotations
 
 import re
-import unicodedata
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from scoparchive.items import Initiative, ParsedPage
+import ahocorasick
+
+from scoparchive.items import Initiative, ParsedPage, json_reader
+from scoparchive.text.folding import FoldedText, fold_accents
 from scoparchive.text.normalise import collapse
 
 LEGAL_FORMS = ("Scop", "Scic", "CAE", "association", "other")
@@ -89,26 +92,53 @@ def find_organizations(pages: Iterable[tuple[str, ParsedPage]]
     """Organisations (sorted by id) and their mentions (sorted by organisation, then page) in
     ``(url, page)`` pairs: every page with an article record is read, dated by its
     publication date."""
-    texts = [_PageText.of(url, page) for url, page in sorted(pages, key=lambda pair: pair[0])
-             if page.article is not None]
-    items = [(text, item) for text in texts for item in text.initiatives]
-    heading_names = _Matcher({normalized_name(name) for _, item in items
-                              for name in (item.name, *_heading_parts(item.name))})
-    named = [mention for text in texts for mention in _legal_form_mentions(text, heading_names)]
-    known = {mention.key for mention in named} | {normalized_name(item.name) for _, item in items}
-    sightings = list(named)
-    for text, item in items:
-        sightings.extend(_heading_sightings(text, item, known))
-    matcher = _Matcher({sighting.key for sighting in sightings
-                        if _letters(sighting.key) >= MIN_MATCH_LENGTH})
-    for text in texts:
-        sightings.extend(_name_matches(text, matcher))
-    return _organizations(sightings), _mentions(sightings)
+    finder = OrganizationFinder()
+    for url, page in pages:
+        finder.add(url, page)
+    return finder.finish()
+
+
+class OrganizationFinder:
+    """``find_organizations`` fed one page at a time, as the build reads them: it keeps of each
+    page its items and its texts, compressed, not the page."""
+
+    def __init__(self) -> None:
+        self._texts: list[_PageText] = []
+
+    def add(self, url: str, page: ParsedPage) -> None:
+        if page.article is not None:
+            self._texts.append(_PageText.of(url, page))
+
+    def add_fragment(self, url: str, fragment: dict | None) -> None:
+        """A page as ``dataset.fragments`` gives it (``organizations``; None: no article)."""
+        if fragment is not None:
+            published = fragment["published"]
+            self._texts.append(_PageText(
+                url, date.fromisoformat(published) if published else None,
+                _pack(fragment["texts"]), _INITIATIVES(fragment["initiatives"])))
+
+    def finish(self) -> tuple[list[Organization], list[Mention]]:
+        texts = sorted(self._texts, key=lambda text: text.url)
+        items = [(text, item) for text in texts for item in text.initiatives]
+        heading_names = _Matcher({normalized_name(name) for _, item in items
+                                  for name in (item.name, *_heading_parts(item.name))})
+        named = [mention for text in texts
+                 for mention in _legal_form_mentions(text, heading_names)]
+        known = {mention.key for mention in named} | {normalized_name(item.name)
+                                                       for _, item in items}
+        sightings = list(named)
+        for text, item in items:
+            sightings.extend(_heading_sightings(text, item, known))
+        matcher = _Matcher({sighting.key for sighting in sightings
+                            if _letters(sighting.key) >= MIN_MATCH_LENGTH})
+        for text in texts:
+            sightings.extend(_name_matches(text, matcher))
+        return _organizations(sightings), _mentions(sightings)
 
 
 def normalized_name(name: str) -> str:
     """The merge key: ``La Scic MedNum`` → ``mednum``; ``Mell’Pop`` → ``mell pop``."""
-    words = _fold(name).split()
+    words = fold_accents(name).split()
     while words and words[0] in _LEADING_WORDS:
         words.pop(0)
     return " ".join(words)
@@ -124,14 +154,26 @@ def organization_id(key: str) -> str:
 class _PageText:
     url: str
     published: date | None
-    texts: list[str]  # title, lead, body
+    packed: bytes  # title, lead and body, compressed: folded again at each reading
     initiatives: list[Initiative]
 
     @classmethod
     def of(cls, url: str, page: ParsedPage) -> _PageText:
         article = page.article
         texts = [text for text in (article.title, article.lead, article.body_text) if text]
-        return cls(url, article.published_date, texts, page.initiatives)
+        return cls(url, article.published_date, _pack(texts), page.initiatives)
+
+    @property
+    def texts(self) -> list[FoldedText]:
+        joined = zlib.decompress(self.packed).decode()
+        return [FoldedText(text) for text in joined.split("\0")] if joined else []
+
+
+def _pack(texts: list[str]) -> bytes:
+    return zlib.compress("\0".join(texts).encode(), 1)
+
+
+_INITIATIVES = json_reader(list[Initiative])
 
 
 @dataclass(frozen=True)
@@ -152,63 +194,52 @@ class _Sighting:
 
 # --- folding and matching ---------------------------------------------------------------------
 
-# Ligatures have no Unicode decomposition: NFKD alone would drop them.
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss"})
 _LEADING_WORDS = frozenset({"le", "la", "les", "l", "scop", "scic", "cae", "association",
                             "cooperative"})
 _FORM_WORDS = {"scop": "Scop", "scic": "Scic", "cae": "CAE", "association": "association",
                "cooperative": "other", "coopérative": "other"}
 
 
-def _fold_char(char: str) -> str:
-    """Lower case, no accent; anything but a letter or a digit becomes a space."""
-    decomposed = unicodedata.normalize("NFKD", char.translate(_LIGATURES))
-    letters = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return "".join(c if c.isalnum() else " " for c in letters)
-
-
-def _fold(text: str) -> str:
-    return "".join(_fold_char(char) for char in text)
-
-
 def _letters(key: str) -> int:
     return len(key.replace(" ", ""))
 
 
-class _Folded:
-    """A text folded char by char, remembering where each folded char comes from."""
-
-    def __init__(self, text: str):
-        chars, self.origins = [], []
-        for index, char in enumerate(text):
-            for folded in _fold_char(char):
-                chars.append(folded)
-                self.origins.append(index)
-        self.text = "".join(chars)
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        return self.origins[start], self.origins[end - 1] + 1
-
-
 class _Matcher:
-    """Finds known names in text: whole words, accents and case ignored, capitalised."""
+    """Finds known names in text: whole words, accents and case ignored, capitalised.
+
+    One Aho–Corasick automaton holds every name, each between spaces, and runs over the text
+    folded once (``FoldedText``): the time is linear in the text, whatever the number of names.
+    Where several names start at one word, the longest wins; a match resumes after its end.
+    """
 
     def __init__(self, keys: Iterable[str]):
-        keys = sorted({key for key in keys if key}, key=lambda key: (-len(key), key))
-        # Longest first: at one position the longest known name wins.
-        alternatives = "|".join(r"\s+".join(map(re.escape, key.split())) for key in keys)
-        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if keys else None
+        self._automaton = None
+        keys = {key for key in keys if key}
+        if keys:
+            self._automaton = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+            for key in keys:
+                self._automaton.add_word(f" {key} ")
+            self._automaton.make_automaton()
 
-    def find(self, text: str) -> list[tuple[str, int, int]]:
-        """(key, start, end) of every known name written with a capital, spans in ``text``."""
-        if self._pattern is None:
+    def find(self, text: str | FoldedText) -> list[tuple[str, int, int]]:
+        """(key, start, end) of every known name written with a capital, spans in the text."""
+        if self._automaton is None:
             return []
-        folded = _Folded(text)
+        folded = text if isinstance(text, FoldedText) else FoldedText(text)
+        padded = f" {folded.text} "
+        # (start, end) in folded.text of every occurrence, then leftmost-longest, no overlap.
+        occurrences = sorted((end - length + 1, -(end - 1)) for end, length
+                             in self._automaton.iter(padded))
         found = []
-        for match in self._pattern.finditer(folded.text):
-            start, end = folded.span(match.start(), match.end())
-            if _is_capitalised(text[start:end]):
-                found.append((" ".join(match.group().split()), start, end))
+        resume = 0
+        for start, negative_end in occurrences:
+            end = -negative_end
+            if start < resume:
+                continue
+            resume = end
+            original_start, original_end = folded.original_span(start, end)
+            if _is_capitalised(folded.original[original_start:original_end]):
+                found.append((folded.text[start:end], original_start, original_end))
         return found
 
 
@@ -227,9 +258,12 @@ _ARTICLE_WORD = re.compile(r"(?:les?|la)\s+|l['’]", re.IGNORECASE)
 
 
 def _legal_form_mentions(text: _PageText, heading_names: _Matcher) -> Iterable[_Sighting]:
-    for body in text.texts:
-        known_ends = {start: end for _, start, end in heading_names.find(body)}
+    for folded in text.texts:
+        body = folded.original
+        known_ends = None  # where known names end, found once a mention needs them
         for match in _FORM_MENTION.finditer(body):
+            if known_ends is None:
+                known_ends = {start: end for _, start, end in heading_names.find(folded)}
             span = _name_after(body, match.end(), known_ends)
             if span is None:
                 continue
@@ -323,7 +357,7 @@ def _heading_sightings(text: _PageText, item: Initiative, known: set[str]) -> It
         key = normalized_name(name)
         if not _is_name_key(key):
             continue
-        form = _FORM_WORDS.get(_fold(name).split()[0])
+        form = _FORM_WORDS.get(fold_accents(name).split()[0])
         yield _Sighting(key, text.url, text.published, "heading", item.heading_raw,
                         display=_without_form_word(name), departments=departments,
                         form=form, form_named=form is not None,
@@ -349,14 +383,15 @@ def _item_forms(text: _PageText, item: Initiative, key: str,
 
 def _without_form_word(name: str) -> str:
     first, _, rest = name.partition(" ")
-    return rest if rest and _fold(first).strip() in _FORM_WORDS else name
+    return rest if rest and fold_accents(first).strip() in _FORM_WORDS else name
 
 
 # --- running text -----------------------------------------------------------------------------
 
 def _name_matches(text: _PageText, matcher: _Matcher) -> Iterable[_Sighting]:
-    for body in text.texts:
-        for key, start, end in matcher.find(body):
+    for folded in text.texts:
+        body = folded.original
+        for key, start, end in matcher.find(folded):
             yield _Sighting(key, text.url, text.published, "name_match",
                             _sentence(body, start, end), display=body[start:end])
 
@@ -369,10 +404,13 @@ MAX_CONTEXT = 240
 
 def _sentence(text: str, start: int, end: int) -> str:
     """The clause (sentence, or line) holding ``text[start:end]``, cut to ``MAX_CONTEXT``."""
-    left = max((match.end() for match in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    margin = max(0, MAX_CONTEXT - (end - start)) // 2
+    # A clause break further left than the margin is cut away anyway: look no further.
+    window = max(0, start - margin - 2)
+    left = max((match.end() for match in _CLAUSE_BREAK.finditer(text, window, start)),
+               default=window)
     right_break = _CLAUSE_BREAK.search(text, end)
     right = right_break.start() if right_break else len(text)
-    margin = max(0, MAX_CONTEXT - (end - start)) // 2
     prefix = suffix = ""
     if start - left > margin:
         left, prefix = text.find(" ", start - margin, start) + 1 or start, "…"

@@ -1,8 +1,11 @@
 """Scrapy settings: polite by default against the real site.
 
 ``scrapy crawl site`` reads this module through scrapy.cfg; ``scoparchive crawl`` starts from it and
-overrides what its options say.
+overrides what its options say. Both get the same defaults: what depends on the site (no delay for
+a site on this machine) is decided by the spider (``scoparchive/spiders/site.py``).
 """
+
+from scrapy.settings import default_settings as _scrapy_defaults
 
 from scoparchive import __version__
 from scoparchive.profiles import DEFAULT_PROFILE
@@ -14,8 +17,12 @@ NEWSPIDER_MODULE = "scoparchive.spiders"
 USER_AGENT_TEMPLATE = "scoparchive/{version} (web archiving of the union's public site; +{contact})"
 USER_AGENT = USER_AGENT_TEMPLATE.format(version=__version__, contact=DEFAULT_PROFILE.contact_url)
 ROBOTSTXT_OBEY = True
-DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = False  # the delay is a floor, never shortened
+DOWNLOAD_DELAY = 1.0  # none on 127.0.0.1: the spider lowers it there, and only there
+# The delay is a floor, never shortened: no random variation around it.
+DOWNLOAD_DELAY_JITTER = 0
+if not hasattr(_scrapy_defaults, "DOWNLOAD_DELAY_JITTER"):
+    # A Scrapy older than DOWNLOAD_DELAY_JITTER, which deprecated this setting.
+    RANDOMIZE_DOWNLOAD_DELAY = False
 CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_TIMEOUT = 30

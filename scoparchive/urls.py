@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -59,3 +60,18 @@ def in_scope(url: str, profile: SiteProfile) -> bool:
 def is_internal(url: str, profile: SiteProfile) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return host in profile.hosts
+
+
+def is_loopback(url: str) -> bool:
+    """Whether the URL names this machine (127.0.0.0/8, ::1, localhost): the replica, never the
+    union's site, so the crawl may skip its politeness delay there."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

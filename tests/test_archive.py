@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from scoparchive.archive import (
     salvage_open_file,
     update_index,
 )
+from scoparchive.archive.index import INDEX_FILE
 from scoparchive.archive.naming import parse_name
 
 SITE = "https://les-scop-idf.coop"
@@ -497,3 +499,49 @@ def test_a_few_thousand_records_read_in_a_second_or_two(tmp_path):
     assert sum(c.is_revisit for c in captures) == pages // 5 - 1
     assert all(c.body.startswith(b"<html>") for c in captures)
     assert elapsed < 4, f"reading {pages} captures took {elapsed:.1f}s"
+
+
+# -- the capture index and files other tools wrote ---------------------------------------------
+
+
+def test_a_second_reading_without_bodies_comes_from_the_capture_index(archive, tmp_path):
+    directory = tmp_path / "archive"
+    shutil.copytree(archive, directory)
+    first = [c.ref() for c in ArchiveReader(directory).captures(bodies=False)]
+    assert (directory / INDEX_FILE).is_file()
+    # Garbage of the same size and time: only the index can still tell what the files hold.
+    for path in ArchiveReader(directory).warc_files():
+        stat = path.stat()
+        path.write_bytes(b"\0" * stat.st_size)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert [c.ref() for c in ArchiveReader(directory).captures(bodies=False)] == first
+    with pytest.raises(ArchiveError):
+        list(ArchiveReader(directory, use_index=False).captures(bodies=False))
+
+
+def test_a_file_changed_since_it_was_indexed_is_read_again(tmp_path):
+    with new_writer(tmp_path) as writer:
+        for i in range(3):
+            writer.write_exchange(**exchange(f"/p{i}", at=i, payload=b"x" * 500 + bytes([i])))
+    assert len(list(ArchiveReader(tmp_path).captures(bodies=False))) == 3
+    (path,) = ArchiveReader(tmp_path).warc_files()
+    with path.open("ab") as fh:
+        fh.write(b"trailing bytes")
+    with pytest.raises(ArchiveError, match="trailing bytes"):  # read again, damage found
+        list(ArchiveReader(tmp_path).captures(bodies=False))
+
+
+def test_each_file_another_tool_wrote_is_a_run_named_after_it(tmp_path):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    for name, page in (("site-2025.warc.gz", "/a"), ("site-2026-00001.warc.gz", "/b")):
+        with (tmp_path / name).open("wb") as fh:
+            writer = WARCWriter(fh, gzip=True)
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
+                                    protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                SITE + page, "response", payload=io.BytesIO(b"<p>page</p>"),
+                http_headers=http))
+    runs = {capture.url: capture.run_id for capture in ArchiveReader(tmp_path).captures()}
+    assert runs == {SITE + "/a": "site-2025", SITE + "/b": "site-2026"}

@@ -143,3 +143,63 @@ def test_real_pages_are_skipped_with_a_reason_in_a_quick_run(quick_run):
     check_machine(result)
     assert result["skipped"] and "extractors" not in result
     assert set(result["targets"]) == {"article", "title", "date", "with", "without"}
+
+
+def test_every_engine_starts_each_pass_with_its_memos_empty(quick_run):
+    """The comparison is fair only if each engine's memos of texts are emptied alike: a memo
+    renamed by an upgrade of trafilatura or htmldate would silently time it warm again."""
+    results, _, _ = quick_run
+    emptied = load(results, "extraction")["settings"]["memo_caches_emptied_before_each_pass"]
+    sys.path.insert(0, str(BENCH))
+    try:
+        import bench_extraction
+    finally:
+        sys.path.remove(str(BENCH))
+    shared = list(bench_extraction.MEMO_CACHES["shared"])
+    assert emptied["scoparchive"] == [*bench_extraction.MEMO_CACHES["scoparchive"], *shared]
+    for name in ("trafilatura", "trafilatura_metadata", "trafilatura_fast"):
+        assert emptied[name] == [*bench_extraction.MEMO_CACHES["trafilatura"], *shared], name
+    assert emptied["lxml"] == shared
+
+
+def test_scale_results_are_well_formed(quick_run):
+    """The build at two sizes of the scaled replica, from WARCs that wget wrote."""
+    results, readme, _ = quick_run
+    result = load(results, "scale")
+    assert result["benchmark"] == "scale"
+    check_machine(result)
+    assert result["settings"]["quick"] is True
+    sizes = result["sizes"]
+    assert [size["scale"] for size in sizes] == result["settings"]["scales"]
+    small, large = sizes
+    assert 0 < small["html_pages"] < large["html_pages"]
+    for size in sizes:
+        first, second = size["wget"]["first"], size["wget"]["after_edit"]
+        assert first["html_pages"] == second["html_pages"] == size["html_pages"]
+        assert first["captures"] == size["captures"] >= size["html_pages"]
+        assert positive(first["warc_bytes"]) and positive(size["edited_articles"])
+        builds = size["builds"]
+        for name, build in builds.items():
+            for key in ("wall_s", "cpu_s", "max_rss_mib"):
+                assert positive(build[key]), (size["scale"], name, key)
+        # What the build says it did: every page parsed, then none, then the edited ones.
+        assert builds["build_full"]["parsed"] == size["html_pages"]
+        assert builds["build_cold"]["parsed"] == size["html_pages"]
+        assert builds["rebuild"]["parsed"] == 0
+        assert builds["rebuild_after_edit"]["parsed"] == size["edited_articles"]
+        assert builds["rebuild_after_edit"]["captures"] == 2 * size["captures"]
+        assert size["output"]["identical"] is True, size["output"]["comparisons"]
+    assert "after_edit" in small["output"]["comparisons"]
+    assert result["output_identical"] is True
+    assert positive(result["trafilatura"]["ms_per_page"])
+    assert result["trafilatura"]["with_text"] > 0
+    full = result["builds"]["build_full"]
+    assert positive(full["peak_rss_mib_at_100k_captures"])
+    assert set(result["targets"]) == {
+        "build_no_cache_marginal_ms_per_page", "trafilatura_vs_build_no_cache_marginal",
+        "rebuild_nothing_new_marginal_ms_per_page", "rebuild_after_edit_fraction_of_full",
+        "peak_rss_growth_mb", "output_identical"}
+    assert all(isinstance(target["met"], bool) for target in result["targets"].values())
+    section = readme.read_text(encoding="utf-8")
+    assert "### Build at scale: a wget WARC of the scaled replica" in section
+    assert "python benchmarks/bench_scale.py" in section

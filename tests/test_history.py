@@ -18,7 +18,7 @@ import pytest
 from conftest import run_cli
 
 from scoparchive.archive import ArchiveReader, ArchiveWriter
-from scoparchive.build import replay_history
+from scoparchive.dataset.replay import replay_history
 from scoparchive.records import table_rows
 from scoparchive.replica import ReplicaServer
 from scoparchive.replica.app import ReplicaApp
@@ -254,3 +254,18 @@ def test_two_real_crawls_of_a_changing_site(tmp_path):
     # Only pages whose own content changed have a second version, whatever their bytes did.
     assert {url for url, count in counts.items() if count > 1} <= {
         base, base + edited, base + "actualites", base + "actualites?page=1"}
+
+
+def test_two_captures_in_one_second_make_one_version_the_later(tmp_path):
+    """WARC dates may hold seconds only (wget's do): a page captured twice in one second, its
+    content changed in between, is one version, the later content, and the build goes on."""
+    archive = SiteArchive(tmp_path / "archive")
+    slug = archive.site.articles()[0].slug
+    archive.run("run-1", T1, [f"/{slug}"])
+    archive.site.update_article(slug, lead="Un chapeau changé dans la même seconde.")
+    archive.run("run-2", T1, [f"/{slug}"])
+    rows = table_rows(replay_history(ArchiveReader(archive.directory)))
+    (version,) = [row for row in rows["page_versions"] if row["url"] == archive.url(f"/{slug}")]
+    assert version["run_id"] == "run-2"
+    (article,) = rows["article_versions"]
+    assert article["lead"] == "Un chapeau changé dans la même seconde."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
+from .index import CaptureIndex
 from .model import (
     ArchiveError,
     Capture,
@@ -38,6 +40,56 @@ _CAPTURE_TYPES = ("response", "revisit")
 # Headers a 304 must not change in the stored response (RFC 9111 4.3.4 freshening), plus ours.
 _NOT_FRESHENED = {"content-length", "content-encoding", "transfer-encoding", "content-range"}
 _READ_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError)
+_WARC_SUFFIX = re.compile(r"\.w?arc(?:\.gz)?$", re.IGNORECASE)
+_FOREIGN_PART = re.compile(r"-\d{5}$")
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """What a capture is made of, read from a response or revisit record (``of``) or from the
+    capture index, where it is kept as ``to_entry`` gives it: the payload is read from the
+    file only."""
+
+    path: Path
+    offset: int
+    length: int
+    rec_type: str
+    url: str
+    date: str
+    payload_digest: str | None
+    record_id: str
+    profile: str | None
+    refers_to: str | None
+    status: int
+    http_headers: list[tuple[str, str]]
+    payload: bytes | None = None
+
+    @classmethod
+    def of(cls, stored: StoredRecord) -> RecordFacts:
+        record = stored.record
+        return cls(
+            path=stored.path, offset=stored.offset, length=stored.length,
+            rec_type=stored.rec_type, url=stored.header("WARC-Target-URI") or "",
+            date=stored.header("WARC-Date") or "",
+            payload_digest=stored.header("WARC-Payload-Digest"),
+            record_id=stored.header("WARC-Record-ID") or "",
+            profile=stored.header("WARC-Profile"), refers_to=stored.header("WARC-Refers-To"),
+            status=_status_of(record),
+            http_headers=list(record.http_headers.headers) if record.http_headers else [],
+            payload=stored.payload,
+        )
+
+    def to_entry(self) -> list:
+        return [self.offset, self.length, self.rec_type, self.url, self.date,
+                self.payload_digest, self.record_id, self.profile, self.refers_to, self.status,
+                self.http_headers]
+
+    @classmethod
+    def from_entry(cls, path: Path, entry: list) -> RecordFacts:
+        (offset, length, rec_type, url, date, digest, record_id, profile, refers_to, status,
+         http_headers) = entry
+        return cls(path, offset, length, rec_type, url, date, digest, record_id, profile,
+                   refers_to, status, [tuple(pair) for pair in http_headers])
 
 
 @dataclass
@@ -62,9 +114,11 @@ class ArchiveReader:
     """The archive in `directory`. `.open` files (a crawl still running, or killed) are ignored
     unless `include_open`, in which case they are read up to their last complete record."""
 
-    def __init__(self, directory: Path, *, include_open: bool = False):
+    def __init__(self, directory: Path, *, include_open: bool = False, use_index: bool = True):
         self.directory = Path(directory)
         self.include_open = include_open
+        self.use_index = use_index
+        self._capture_index: CaptureIndex | bool | None = False  # False: not opened yet
 
     def warc_files(self) -> list[Path]:
         files = finished_warcs(self.directory)
@@ -98,15 +152,41 @@ class ArchiveReader:
             yield from iter_records(path, payloads=payloads)
 
     def captures(self, *, bodies: bool = True) -> Iterator[Capture]:
-        """Response and revisit records in capture order, revisits resolved (see Capture)."""
+        """Response and revisit records in capture order, revisits resolved (see Capture).
+
+        Without bodies, a finished file read once is read again from the archive's capture
+        index (``CaptureIndex``): its records' headers, without decompressing the file."""
+        index = self._index() if not bodies else None
         with _Resolver(self, bodies) as resolver:
             for path in self.warc_files():
-                run_id = _run_id_from_name(path)
-                for stored in iter_records(path, payloads=bodies):
-                    if stored.rec_type == "warcinfo":
-                        run_id = _warcinfo_fields(stored.record).get("scoparchive-run-id", run_id)
-                    elif stored.rec_type in _CAPTURE_TYPES:
-                        yield resolver.capture(stored, run_id)
+                facts = index.entries(path) if index is not None else None
+                if facts is None:
+                    facts = self._read_facts(path, bodies, index)
+                for run_id, record in facts:
+                    yield resolver.capture(record, run_id)
+
+    def _read_facts(self, path: Path, bodies: bool, index: CaptureIndex | None
+                    ) -> Iterator[tuple[str, RecordFacts]]:
+        """The capture records of one file, read from it; indexed once the whole file is read
+        without error (a finished file only)."""
+        run_id = _run_id_from_name(path)
+        read: list[tuple[str, RecordFacts]] = []
+        for stored in iter_records(path, payloads=bodies):
+            if stored.rec_type == "warcinfo":
+                run_id = _warcinfo_fields(stored.record).get("scoparchive-run-id", run_id)
+            elif stored.rec_type in _CAPTURE_TYPES:
+                record = RecordFacts.of(stored)
+                if index is not None:
+                    read.append((run_id, record))
+                yield run_id, record
+        if index is not None and not path.name.endswith(OPEN_SUFFIX):
+            index.store(path, read)
+
+    def _index(self) -> CaptureIndex | None:
+        if self._capture_index is False:
+            self._capture_index = CaptureIndex.for_archive(self.directory) if self.use_index \
+                else None
+        return self._capture_index
 
     def latest_by_url(self) -> dict[str, Capture]:
         """Latest capture of each URL (bodies not loaded), for conditional recrawl requests:
@@ -137,7 +217,8 @@ class ArchiveReader:
         with path.open("rb") as fh:
             stored = read_record_at(fh, path, offset, payload=True)
         run_id = _run_id_from_name(path)
-        return _Resolver(self, bodies=True).capture(stored, run_id, resolve=False)
+        return _Resolver(self, bodies=True).capture(RecordFacts.of(stored), run_id,
+                                                     resolve=False)
 
 
 def iter_records(path: Path, *, payloads: bool = False) -> Iterator[StoredRecord]:
@@ -270,28 +351,27 @@ class _Resolver:
             fh.close()
         self._handles.clear()
 
-    def capture(self, stored: StoredRecord, run_id: str, *, resolve: bool = True) -> Capture:
-        record = stored.record
-        headers = Headers(record.http_headers.headers if record.http_headers else [])
+    def capture(self, record: RecordFacts, run_id: str, *, resolve: bool = True) -> Capture:
+        headers = Headers(record.http_headers)
         capture = Capture(
-            url=stored.header("WARC-Target-URI") or "",
+            url=record.url,
             run_id=run_id,
-            captured_at=parse_warc_date(stored.header("WARC-Date") or ""),
-            status=_status_of(record),
+            captured_at=parse_warc_date(record.date),
+            status=record.status,
             headers=headers,
             content_type=mime_of(headers.get("Content-Type")),
             body=None,
-            payload_digest=stored.header("WARC-Payload-Digest"),
-            record_id=stored.header("WARC-Record-ID") or "",
-            warc_file=stored.path,
-            offset=stored.offset,
-            length=stored.length,
-            is_revisit=stored.rec_type == "revisit",
-            revisit_profile=stored.header("WARC-Profile"),
-            refers_to_record_id=stored.header("WARC-Refers-To"),
+            payload_digest=record.payload_digest,
+            record_id=record.record_id,
+            warc_file=record.path,
+            offset=record.offset,
+            length=record.length,
+            is_revisit=record.rec_type == "revisit",
+            revisit_profile=record.profile,
+            refers_to_record_id=record.refers_to,
         )
         if not capture.is_revisit:
-            self._take_response(capture, stored)
+            self._take_response(capture, record)
         elif not resolve:
             capture.resolved = False
         elif _is_not_modified(capture):
@@ -300,11 +380,11 @@ class _Resolver:
             self._resolve_identical_payload(capture)
         return capture
 
-    def _take_response(self, capture: Capture, stored: StoredRecord) -> None:
-        if stored.payload is not None:
-            capture.payload_digest = capture.payload_digest or payload_digest(stored.payload)
-            capture.body, capture.decode_error = _decoded(stored.payload, capture.headers)
-        location = (stored.path, stored.offset)
+    def _take_response(self, capture: Capture, record: RecordFacts) -> None:
+        if record.payload is not None:
+            capture.payload_digest = capture.payload_digest or payload_digest(record.payload)
+            capture.body, capture.decode_error = _decoded(record.payload, capture.headers)
+        location = (record.path, record.offset)
         digest = capture.payload_digest
         if digest and digest != EMPTY_PAYLOAD_DIGEST:
             self.payload_at.setdefault(digest, location)
@@ -418,5 +498,11 @@ def _warcinfo_of(path: Path) -> tuple[dict[str, str], str | None]:
 
 
 def _run_id_from_name(path: Path) -> str:
-    parsed = parse_name(path.name.removesuffix(OPEN_SUFFIX))
-    return parsed.run_id if parsed else ""
+    """Our files name their run; a file another tool wrote (``wget --warc-file=NAME``) is a run
+    of its own, named after it: ``NAME``, also for the ``NAME-00001`` parts that
+    ``--warc-max-size`` cuts."""
+    name = path.name.removesuffix(OPEN_SUFFIX)
+    parsed = parse_name(name)
+    if parsed:
+        return parsed.run_id
+    return _FOREIGN_PART.sub("", _WARC_SUFFIX.sub("", name))

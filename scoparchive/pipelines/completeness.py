@@ -3,6 +3,7 @@ a run (``scoparchive build --strict``), as city-scrapers' and alltheplaces' vali
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
@@ -44,6 +45,53 @@ def filled_fields(page: ParsedPage) -> dict[str, bool]:
     return {name: bool(values[name]) for name in EXPECTED_FIELDS.get(page.page_type, ())}
 
 
+@dataclass(frozen=True)
+class PageSummary:
+    """What the build keeps in memory of each version of each page, instead of the page: its
+    type and title (the ``pages`` and ``page_versions`` rows), whether it has an article record,
+    which expected fields are filled and which layer gave each field (completeness, drift)."""
+
+    page_type: str
+    title: str | None
+    has_article: bool
+    filled: dict[str, bool]
+    methods: dict[str, str]
+    #: Where the page's teasers link to (listings, the home page): the drift alarms read them.
+    teaser_urls: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"page_type": self.page_type, "title": self.title,
+                "has_article": self.has_article, "filled": self.filled, "methods": self.methods,
+                "teaser_urls": list(self.teaser_urls)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PageSummary:
+        # A build holds one summary per version of every page, and most pages of a type fill
+        # the same fields the same way: equal parts are shared, not repeated.
+        return cls(sys.intern(data["page_type"]), data["title"], data["has_article"],
+                   _shared(data["filled"]), _shared(data["methods"]),
+                   tuple(data["teaser_urls"]))
+
+
+_SHARED: dict[tuple, dict] = {}
+
+
+def _shared(mapping: dict) -> dict:
+    """One object for equal mappings (never modified once made)."""
+    return _SHARED.setdefault(tuple(mapping.items()), mapping)
+
+
+def summarise(page: ParsedPage) -> PageSummary:
+    return PageSummary(
+        page_type=page.page_type,
+        title=page.title,
+        has_article=page.article is not None,
+        filled=filled_fields(page),
+        methods={**page.extraction, **(page.article.extraction if page.article else {})},
+        teaser_urls=tuple(teaser.url for teaser in page.teasers if teaser.url),
+    )
+
+
 @dataclass
 class Completeness:
     pages: Counter = field(default_factory=Counter)
@@ -52,13 +100,13 @@ class Completeness:
     methods: dict[str, dict[str, Counter]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(Counter)))
 
-    def add(self, page: ParsedPage) -> None:
-        self.pages[page.page_type] += 1
-        for name, is_filled in filled_fields(page).items():
-            self.filled[page.page_type][name] += int(is_filled)
-        found = {**page.extraction, **(page.article.extraction if page.article else {})}
-        for name, method in found.items():
-            self.methods[page.page_type][name][method] += 1
+    def add(self, page: ParsedPage | PageSummary) -> None:
+        summary = page if isinstance(page, PageSummary) else summarise(page)
+        self.pages[summary.page_type] += 1
+        for name, is_filled in summary.filled.items():
+            self.filled[summary.page_type][name] += int(is_filled)
+        for name, method in summary.methods.items():
+            self.methods[summary.page_type][name][method] += 1
 
     def layers(self) -> dict[str, dict[str, dict[str, float]]]:
         """Per page type and field, the share of pages whose value each method gave: a site

@@ -23,9 +23,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from scoparchive.history import History, PageState, RunStats, Standing, Version
-from scoparchive.pipelines.completeness import filled_fields
+from scoparchive.items import ARTICLE_TYPES
 from scoparchive.profiles import profile_for_url
-from scoparchive.records import ARTICLE_TYPES
 from scoparchive.urls import canonical_url
 
 #: Kinds of alarm, in the order they are listed (the site-wide signal first).
@@ -134,7 +133,7 @@ def _page_drift(state: PageState) -> Alarm | None:
         return None
     good, drifted = open_drifts[0]
     latest = state.latest
-    type_good, type_now = good.page.page_type, latest.page.page_type
+    type_good, type_now = good.page_type, latest.page_type
     if type_now != type_good:
         return _drift_alarm("type_changed", state.url, good, drifted, latest, [],
                             f"type changé : {type_good} → {type_now} (type changed)")
@@ -145,16 +144,14 @@ def _page_drift(state: PageState) -> Alarm | None:
 
 def _at_least_as_good(version: Version, reference: Version) -> bool:
     """Same type as ``reference``, and every expected field it filled filled too."""
-    return version.page.page_type == reference.page.page_type \
-        and not _missing(reference, version)
+    return version.page_type == reference.page_type and not _missing(reference, version)
 
 
 def _missing(before: Version, after: Version) -> list[str]:
     """The expected fields ``before`` filled that ``after`` does not, in the order of the type's
     expected fields (all of them when the types differ)."""
-    filled_after = filled_fields(after.page) if after.page.page_type == before.page.page_type \
-        else {}
-    return [name for name, filled in filled_fields(before.page).items()
+    filled_after = after.summary.filled if after.page_type == before.page_type else {}
+    return [name for name, filled in before.summary.filled.items()
             if filled and not filled_after.get(name)]
 
 
@@ -165,8 +162,8 @@ def _drift_alarm(kind: str, url: str, good: Version, drifted: Version, latest: V
     if latest is not drifted:
         message += f" ; toujours le cas le {_when(latest.captured_at)} (still so)"
     return Alarm(kind, url, message, {
-        "type_before": good.page.page_type, "type_after": drifted.page.page_type,
-        "type_now": latest.page.page_type, "fields_lost": list(lost),
+        "type_before": good.page_type, "type_after": drifted.page_type,
+        "type_now": latest.page_type, "fields_lost": list(lost),
         "captured_before": _iso(good.captured_at), "run_before": good.run_id,
         "captured_after": _iso(drifted.captured_at), "run_after": drifted.run_id,
         "captured_now": _iso(latest.captured_at), "run_now": latest.run_id,
@@ -182,17 +179,16 @@ def listing_alarms(history: History) -> list[Alarm]:
     linked_from: dict[str, str] = {}
     for url in sorted(history.pages):
         state = history.pages[url]
-        page = state.latest.page
-        if state.removed_at is not None or page.page_type not in NEWS_LISTING_TYPES:
+        if state.removed_at is not None or state.latest.page_type not in NEWS_LISTING_TYPES:
             continue
-        for teaser in page.teasers:
-            target = _page_url(history, teaser.url)
+        for teaser_url in state.latest.summary.teaser_urls:
+            target = _page_url(history, teaser_url)
             if target is not None and target != url:
                 linked_from.setdefault(target, url)
     alarms = []
     for target in sorted(linked_from):
         state = history.pages[target]
-        page_type = state.latest.page.page_type
+        page_type = state.latest.page_type
         if state.removed_at is not None or page_type in ARTICLE_TYPES:
             continue
         listing = linked_from[target]
@@ -232,7 +228,7 @@ def type_counts_by_run(history: History, last: int | None = None) -> dict[str, C
         if run.run_id not in counted:
             continue
         counts[run.run_id] = Counter(
-            _version_at(history.pages[url], standing, run).page.page_type
+            _version_at(history.pages[url], standing, run).page_type
             for url, standing in standings.items() if standing.online)
     return counts
 

@@ -56,6 +56,7 @@ class ReplicaApp:
         self.renderer = Renderer(markup, base_url, content_dir)
         self._seen: dict[str, tuple[str, float]] = {}  # page key → (digest, last modified)
         self._seen_lock = threading.Lock()
+        self._assets: tuple[tuple, set[str]] | None = None  # (site revision, asset paths)
 
     @property
     def html_type(self) -> str:
@@ -178,6 +179,13 @@ class ReplicaApp:
 
     def asset_paths(self) -> set[str]:
         """Every file URL a page refers to: images, heroes, logos, linked documents."""
+        site = self.site
+        key = (site.revision, len(site.entries), len(site.press))
+        if self._assets is None or self._assets[0] != key:
+            self._assets = (key, self._find_asset_paths())
+        return set(self._assets[1])
+
+    def _find_asset_paths(self) -> set[str]:
         found: set[str] = {LEGACY_LOGO}
         for entry in self.site.entries.values():
             if entry.hero:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from .scale import edited_body, edition_choice, scaled_articles
 from .slugs import unique_slug
 from .text import Block, parse_blocks
 
@@ -59,6 +60,9 @@ class Entry:
     modified: float = 0.0  # epoch seconds of the last change of the page's own content
     sequence: int = 0  # publication order, to break ties between articles of one day
     hero: str | None = None  # file name of the image shown on teasers and the home page
+    #: Upload folder of the page's files when not its publication month's (a scaled copy
+    #: reuses the original's files, see ``scale.py``).
+    uploads_dir: str | None = None
 
     @property
     def slug(self) -> str:
@@ -76,6 +80,8 @@ class Entry:
     @property
     def files_dir(self) -> str:
         """Drupal stores uploads by month of upload: ``/sites/default/files/2020-04/``."""
+        if self.uploads_dir:
+            return self.uploads_dir
         when = self.date or datetime.fromtimestamp(self.modified, UTC).date()
         return f"/sites/default/files/{when:%Y-%m}/"
 
@@ -140,14 +146,23 @@ class ReplicaSite:
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
+        self._memos: dict[str, tuple[tuple, object]] = {}
         self._sequence = itertools.count(len(self.entries))
 
     # ------------------------------------------------------------------ loading
 
     @classmethod
     def load(
-        cls, content_dir: str | Path | None = None, clock: Callable[[], float] = time.time
+        cls,
+        content_dir: str | Path | None = None,
+        clock: Callable[[], float] = time.time,
+        *,
+        scale: int = 1,
     ) -> ReplicaSite:
+        """The site of ``content_dir`` (``content/`` by default). ``scale=K`` serves K times the
+        articles: each with K - 1 "volets" of distinct slugs, dates and texts (``scale.py``)."""
+        if scale < 1:
+            raise ValueError("scale must be 1 or more")
         root = Path(content_dir) if content_dir else CONTENT_DIR
         entries: dict[str, Entry] = {}
         for file in sorted((root / "pages").glob("*.md")):
@@ -162,6 +177,11 @@ class ReplicaSite:
             taken.add(entry.slug)
             entry.sequence = number
             entries[entry.path] = entry
+        if scale > 1:
+            originals = [entry for entry in entries.values() if entry.is_article]
+            for number, entry in enumerate(scaled_articles(originals, scale, taken)):
+                entry.sequence = len(originals) + number
+                entries[entry.path] = entry
         press = [_press_item(raw) for raw in _yaml_list(root / "press.yaml")]
         legacy = {}
         for file in sorted((root / "legacy").glob("*.md")):
@@ -174,8 +194,21 @@ class ReplicaSite:
     def articles(self) -> list[Entry]:
         """Published articles, newest first."""
         with self.lock:
-            found = [entry for entry in self.entries.values() if entry.is_article]
+            return list(self._memo("articles", self._sorted_articles))
+
+    def _sorted_articles(self) -> list[Entry]:
+        found = [entry for entry in self.entries.values() if entry.is_article]
         return sorted(found, key=lambda e: (e.date, e.sequence), reverse=True)
+
+    def _memo(self, name: str, compute: Callable[[], object]):
+        """What ``compute`` gave at this revision: every page of a scaled site asks for the
+        sorted articles, and sorting thousands per request would dominate the server's time.
+        Valid while changes go through the methods below (or bump ``revision``, as they do)."""
+        key = (self.revision, len(self.entries), self.structure_changed)
+        found = self._memos.get(name)
+        if found is None or found[0] != key:
+            found = self._memos[name] = (key, compute())
+        return found[1]
 
     def article(self, slug: str) -> Entry:
         entry = self.entries.get("/" + slug.lstrip("/"))
@@ -205,8 +238,11 @@ class ReplicaSite:
     def news_changed(self) -> float:
         """The last time any article appeared, changed or disappeared."""
         with self.lock:
-            times = [e.modified for e in self.entries.values() if e.is_article]
-            return max([*times, self.structure_changed])
+            return self._memo("news_changed", self._news_changed)
+
+    def _news_changed(self) -> float:
+        times = [e.modified for e in self.entries.values() if e.is_article]
+        return max([*times, self.structure_changed])
 
     def html_paths(self) -> list[str]:
         """Every HTML page answering 200: entries, listing pages, surviving legacy pages."""
@@ -295,6 +331,22 @@ class ReplicaSite:
                 entry.modified = max(self.clock(), entry.modified)
                 self.revision += 1
             return bool(changed)
+
+    def edit(self, fraction: float, *, edition: int = 1, at: float | None = None) -> list[str]:
+        """An edition, as between two crawls: the body of ``round(fraction × articles)`` articles
+        (at least one if ``fraction`` > 0) gets an update paragraph. The articles are picked by a
+        digest of ``edition`` and their paths (``scale.edition_choice``), so the same edition of
+        the same site changes the same pages; no other page changes (teasers show no body).
+        ``at`` is their new modification time (the clock's by default). Returns their paths."""
+        with self.lock:
+            chosen = edition_choice(self.articles(), fraction, edition)
+            when = self.clock() if at is None else at
+            for entry in chosen:
+                entry.body = edited_body(entry.body, edition)
+                entry.modified = max(when, entry.modified)
+            if chosen:
+                self.revision += 1
+            return [entry.path for entry in chosen]
 
     def remove_article(self, slug: str, *, gone: bool = False) -> None:
         """Unpublish: the URL then answers 404, or 410 with ``gone=True``."""

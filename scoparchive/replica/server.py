@@ -74,8 +74,11 @@ class ReplicaServer:
         fault: Fault | Iterable[Fault] | None = None,
         site: ReplicaSite | None = None,
         crawl_delay: float | None = None,
+        scale: int = 1,
     ):
-        self.site = site or ReplicaSite.load(content_dir)
+        if site is not None and scale != 1:
+            raise ValueError("give a site or a scale, not both: ReplicaSite.load(scale=K)")
+        self.site = site or ReplicaSite.load(content_dir, scale=scale)
         self.gzip = gzip
         self._lock = threading.Lock()
         self._log: list[RequestLogEntry] = []
@@ -317,10 +320,30 @@ def _compressible(content_type: str) -> bool:
     return content_type.startswith(_COMPRESSIBLE)
 
 
-def serve(port: int, markup: str = "drupal", host: str = "127.0.0.1", **options) -> None:
-    """Serve the replica in the foreground until Ctrl-C, printing its URL."""
-    server = ReplicaServer(host, port, markup=markup, **options)
+def serve(
+    port: int,
+    markup: str = "drupal",
+    host: str = "127.0.0.1",
+    *,
+    scale: int = 1,
+    edit_fraction: float = 0.0,
+    editions: int = 1,
+    **options,
+) -> None:
+    """Serve the replica in the foreground until Ctrl-C, printing its URL.
+
+    ``scale=K`` serves K times the articles; ``edit_fraction=F`` applies editions 1 to
+    ``editions`` (``ReplicaSite.edit``), each changing that share of the articles."""
+    server = ReplicaServer(host, port, markup=markup, scale=scale, **options)
+    edited: set[str] = set()
+    if edit_fraction:
+        for edition in range(1, editions + 1):
+            edited.update(server.site.edit(edit_fraction, edition=edition))
     print(f"Replica of les-scop-idf.coop ({markup} markup) at {server.url}", flush=True)
+    if scale != 1 or edited:
+        print(f"{len(server.site.articles())} articles (scale {scale}), "
+              f"{len(server.site.html_paths())} HTML pages; {len(edited)} articles edited",
+              flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
         server.serve_forever()

@@ -17,11 +17,12 @@ from protego import Protego
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.utils.sitemap import Sitemap
 
 from scoparchive.pages import parse_page
 from scoparchive.profiles import PROFILES, profile_for_url
-from scoparchive.urls import canonical_url, in_scope
+from scoparchive.urls import canonical_url, in_scope, is_loopback
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 ARCHIVED_ASSET_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
@@ -52,8 +53,25 @@ class SiteSpider(scrapy.Spider):
             spider.profile = profile_for_url(site_url)
         else:
             spider.profile = PROFILES[crawler.settings.get("SITE_PROFILE")]
+        spider._set_default_delay(crawler.settings)
         crawler.signals.connect(spider._start_pages_if_stalled, signal=signals.spider_idle)
+        crawler.signals.connect(spider._report_delay, signal=signals.spider_opened)
         return spider
+
+    def _set_default_delay(self, settings) -> None:
+        """No delay between requests to a site on this machine (the replica), whichever way the
+        crawl was started, `scrapy crawl` or `scoparchive crawl`: the settings' floor stays for
+        every other host. At the spider's priority, so that `-s DOWNLOAD_DELAY=N` or
+        `scoparchive crawl --delay N` still decide."""
+        if is_loopback(self.profile.base_url):
+            settings.set("DOWNLOAD_DELAY", 0.0, priority="spider")
+            if settings.getpriority("DOWNLOAD_DELAY") == SETTINGS_PRIORITIES["spider"]:
+                self.logger.info("%s is on this machine: no delay between requests "
+                                 "(-s DOWNLOAD_DELAY=N sets one)", self.profile.base_url)
+
+    def _report_delay(self, spider):
+        self.crawler.stats.set_value("scoparchive/download_delay",
+                                     self.crawler.settings.getfloat("DOWNLOAD_DELAY"))
 
     async def start(self):
         yield scrapy.Request(urljoin(self.profile.base_url, "robots.txt"),
@@ -63,20 +81,22 @@ class SiteSpider(scrapy.Spider):
     def parse_robots(self, response: Response):
         sitemaps = []
         if response.status == 200:
-            sitemaps = list(sitemap_urls_from_robots(response.text, base_url=response.url))
-            self._honour_crawl_delay(response)
+            # Decoded as Scrapy's RobotsTxtMiddleware decodes it, whatever the Content-Type.
+            robots = Protego.parse(response.body.decode("utf-8", errors="ignore"))
+            sitemaps = [urljoin(response.url, url.strip()) for url in robots.sitemaps]
+            self._honour_crawl_delay(robots, response.url)
         yield from self._request_sitemaps(
             sitemaps or [urljoin(self.profile.base_url, "sitemap.xml")]
         )
 
-    def _honour_crawl_delay(self, response: Response) -> None:
+    def _honour_crawl_delay(self, robots: Protego, robots_url: str) -> None:
         """A Crawl-delay longer than ours slows the crawl of that host down to it."""
         user_agent = self.crawler.settings.get("USER_AGENT")
-        asked = Protego.parse(response.text).crawl_delay(user_agent)
+        asked = robots.crawl_delay(user_agent)
         if not asked:
             return
         downloader = self.crawler.engine.downloader
-        host = urlsplit(response.url).hostname or ""
+        host = urlsplit(robots_url).hostname or ""
         delay = max(float(asked), self.crawler.settings.getfloat("DOWNLOAD_DELAY"))
         # Slots are made afresh after a minute idle: the per-slot settings keep the delay.
         downloader.per_slot_settings.setdefault(host, {})["delay"] = delay

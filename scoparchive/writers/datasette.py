@@ -1,5 +1,6 @@
-"""Datasette's ``metadata.json``: the committed ``datasets/metadata.yaml`` plus what the schema
-says of every table and column, so the descriptions researchers read are the schema's own."""
+"""Datasette's ``metadata.json``: ``scoparchive/metadata.yaml``, shipped in the package, plus what
+the schema says of every table and column, so the descriptions researchers read are the schema's
+own."""
 
 from __future__ import annotations
 

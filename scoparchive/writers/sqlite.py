@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import sqlite_utils
@@ -15,31 +16,51 @@ from scoparchive.writers import iso_date, iso_datetime
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 
+class DatabaseWriter:
+    """The database written as rows come: tables created first (referenced ones first), rows
+    inserted in batches, then indexes, full-text search and views once every row is in."""
+
+    def __init__(self, path: Path, tables: Iterable[Table] = TABLES,
+                 views: Mapping[str, str] | None = None):
+        self.tables = {table.name: table for table in tables}
+        self.views = dict(views or {})
+        self.db = sqlite_utils.Database(path)
+        # The database is written once, in a build folder that is fsynced as a whole before it
+        # is swapped in: per-commit syncs and a journal would only slow the build down.
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        for table in _in_dependency_order(list(self.tables.values())):
+            _create_table(self.db, table)
+
+    def insert(self, name: str, rows: Iterable[dict]) -> None:
+        statement, converters = _insert_statement(self.tables[name])
+        self.db.conn.executemany(statement, (
+            tuple(convert(row.get(column)) for column, convert in converters) for row in rows))
+
+    def close(self) -> None:
+        db = self.db
+        for table in self.tables.values():
+            for columns in table.indexed_columns():
+                db[table.name].create_index(list(columns), if_not_exists=True)
+            if table.full_text:
+                db[table.name].enable_fts(list(table.full_text), fts_version="FTS5",
+                                          tokenize=FTS_TOKENIZER, create_triggers=False)
+        for name, sql in self.views.items():
+            db.create_view(name, sql, replace=True)
+        db.execute("ANALYZE")
+        db.conn.commit()
+        db.vacuum()
+        db.close()
+
+
 def write_database(path: Path, rows_by_table: Mapping[str, Iterable[dict]],
                    tables: Iterable[Table] = TABLES,
                    views: Mapping[str, str] | None = None) -> None:
-    db = sqlite_utils.Database(path)
-    # The database is written once, in a build folder that is fsynced as a whole before it is
-    # swapped in: per-commit syncs and a journal would only slow the build down.
-    db.execute("PRAGMA journal_mode = OFF")
-    db.execute("PRAGMA synchronous = OFF")
-    tables = list(tables)
-    for table in _in_dependency_order(tables):
-        _create_table(db, table)
-        rows = (_to_sqlite(table, row) for row in rows_by_table.get(table.name, ()))
-        db[table.name].insert_all(rows, batch_size=500)
-    for table in tables:
-        for columns in table.indexed_columns():
-            db[table.name].create_index(list(columns), if_not_exists=True)
-        if table.full_text:
-            db[table.name].enable_fts(list(table.full_text), fts_version="FTS5",
-                                      tokenize=FTS_TOKENIZER, create_triggers=False)
-    for name, sql in (views or {}).items():
-        db.create_view(name, sql, replace=True)
-    db.execute("ANALYZE")
-    db.conn.commit()
-    db.vacuum()
-    db.close()
+    """A whole database in one go (``DatabaseWriter``)."""
+    writer = DatabaseWriter(path, tables, views)
+    for table in _in_dependency_order(list(writer.tables.values())):
+        writer.insert(table.name, rows_by_table.get(table.name, ()))
+    writer.close()
 
 
 def _create_table(db: sqlite_utils.Database, table: Table) -> None:
@@ -69,20 +90,32 @@ def _in_dependency_order(tables: list[Table]) -> list[Table]:
     return ordered
 
 
-def _to_sqlite(table: Table, row: dict) -> dict:
-    out = {}
-    for column in table.columns:
-        value = row.get(column.name)
-        if value is None:
-            out[column.name] = None
-        elif column.type == "date":
-            out[column.name] = iso_date(value)
-        elif column.type == "datetime":
-            out[column.name] = iso_datetime(value)
-        elif column.type == "list<string>":
-            out[column.name] = json.dumps(list(value), ensure_ascii=False)
-        elif column.type == "boolean":
-            out[column.name] = int(bool(value))
-        else:
-            out[column.name] = value
-    return out
+@functools.cache
+def _insert_statement(table: Table) -> tuple[str, tuple[tuple[str, Callable], ...]]:
+    """The INSERT of a table's rows, and for each column the function giving its SQLite value
+    (rows go through ``executemany`` as they are: the build writes every row of every page)."""
+    columns = ", ".join(f'"{column.name}"' for column in table.columns)
+    marks = ", ".join("?" for _ in table.columns)
+    converters = tuple((column.name, _CONVERTERS.get(column.type, _as_is))
+                       for column in table.columns)
+    return f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', converters
+
+
+def _as_is(value):
+    return value
+
+
+def _json_list(value):
+    return None if value is None else json.dumps(list(value), ensure_ascii=False)
+
+
+def _boolean(value):
+    return None if value is None else int(bool(value))
+
+
+_CONVERTERS: dict[str, Callable] = {
+    "date": iso_date,
+    "datetime": iso_datetime,
+    "list<string>": _json_list,
+    "boolean": _boolean,
+}

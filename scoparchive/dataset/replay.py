@@ -1,0 +1,309 @@
+"""The archive replayed into the site's history: every capture in capture order, each payload
+parsed once (``ArchivedPageParser``), parses shared through the archive's parse cache.
+
+Parsing is the one step whose cost is per payload, so it is the one spread over processes: the
+replay reads the captures ahead in windows, hands the payloads of each window that the cache
+does not hold to a pool of processes (``jobs``), stores their parses in the cache, and only then
+replays the window, in order, from the cache. A one-process replay takes exactly the same path
+with the parse done in place, so the history is the same whatever ``jobs`` and whether the cache
+was cold or warm.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from scoparchive.archive import ArchiveReader, Capture, read_crawl_log
+from scoparchive.archive.crawllog import crawl_log_path
+from scoparchive.archive.naming import LOG_DIR
+from scoparchive.cache import (
+    ParseCache,
+    cache_key,
+    decode_fragments,
+    decode_page,
+    encode_fragments,
+    encode_page,
+    encode_summary,
+)
+from scoparchive.history import History, Parsed, is_html
+from scoparchive.items import ParsedPage, fingerprint_of
+from scoparchive.pages import parse_page
+from scoparchive.profiles import profile_for_url
+
+#: Captures read ahead per window: enough to keep every process busy, few enough that the
+#: window's captures (headers only) are a small, fixed amount of memory.
+WINDOW = 256
+#: Under this many payloads to parse, starting processes costs more than it saves.
+MIN_POOL_TASKS = 24
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def replay_history(reader: ArchiveReader,
+                   on_capture: Callable[[int], None] | None = None, *,
+                   parser: ArchivedPageParser | None = None,
+                   with_skipped: bool = False) -> History:
+    """The history of the site from every capture of the archive, in capture order; also what
+    a crawl reports of its run.
+
+    ``parser=ArchivedPageParser(reader, ParseCache.for_archive(archive_dir))`` reuses the parses
+    of earlier builds. ``with_skipped`` counts the pages each run left unrequested (the skipped
+    entries of its crawl log) as unchanged in that run, as the build does."""
+    parser = parser or ArchivedPageParser(reader)
+    history = History(parse=parser)
+    run_id = None
+    # Bodies are read only for the captures the parser has to parse, not for every capture.
+    for capture in parser.parsed_ahead(reader.captures(bodies=False)):
+        if with_skipped and capture.run_id != run_id:
+            _add_skipped(history, reader.directory, run_id)
+        run_id = capture.run_id
+        history.add(capture)
+        if on_capture:
+            on_capture(history.captures)
+    if with_skipped:
+        _add_skipped(history, reader.directory, run_id)
+    return history
+
+
+def _add_skipped(history: History, archive_dir: Path, run_id: str | None) -> None:
+    """The pages a run left unrequested, from its crawl log, once its captures are replayed."""
+    if run_id is None:
+        return
+    log = crawl_log_path(archive_dir / LOG_DIR, run_id)
+    if not log.is_file():
+        return
+    for entry in read_crawl_log(log):
+        if entry.get("record_type") == "skipped":
+            history.add_skipped(run_id, entry["url"])
+
+
+@dataclass(frozen=True)
+class ParseTask:
+    """One payload to parse, as a process of the pool receives it."""
+
+    key: tuple[str, str, str]
+    url: str
+    content_type: str | None
+    captured: date
+    warc_file: str  # where the payload is, in the archive folder
+    offset: int
+
+
+class ArchivedPageParser:
+    """Parses captures read without their bodies: from the cache when it holds the payload's
+    parse, else from the payload read back from the archive (a revisit's from the record
+    holding it), in a pool of ``jobs`` processes when there are enough to parse.
+
+    Without a cache (``ParseCache`` None: ``build --no-cache``, or an archive that cannot be
+    written), parses go to a temporary cache that lives as long as the parser: every page then
+    comes out of the same encoding, cache or not.
+    """
+
+    def __init__(self, reader: ArchiveReader, cache: ParseCache | None = None, *,
+                 jobs: int = 1):
+        self.reader = reader
+        self.jobs = max(1, jobs)
+        self._scratch: tempfile.TemporaryDirectory | None = None
+        if cache is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="scoparchive-parses-")
+            cache = ParseCache(Path(self._scratch.name) / "parses.sqlite")
+        self.cache = cache
+        self.parsed = 0
+        self.from_cache = 0
+        #: Processes that parsed: 1 when every parse was done in this one.
+        self.processes = 1
+        #: payload digest → (WARC file name, offset) of the first response record holding it.
+        self._payloads: dict[str, tuple[str, int]] = {}
+        self._scanned_all = False
+        self._pool = None
+        #: Keys parsed ahead and not asked for yet: their first capture counts as parsed, any
+        #: later one (a revisit of the same payload) as taken from the cache.
+        self._fresh: set[tuple[str, str, str]] = set()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+        if self._scratch is not None:
+            self.cache.close()
+            self._scratch.cleanup()
+            self._scratch = None
+
+    def __enter__(self) -> ArchivedPageParser:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def note(self, capture: Capture) -> None:
+        """Called with every capture in capture order, so that a revisit finds its payload."""
+        if not capture.is_revisit and capture.payload_digest:
+            self._payloads.setdefault(capture.payload_digest,
+                                      (capture.warc_file.name, capture.offset))
+
+    def parsed_ahead(self, captures: Iterable[Capture]) -> Iterator[Capture]:
+        """The captures, unchanged and in order, each window's payloads parsed into the cache
+        before its captures are handed on."""
+        window: list[Capture] = []
+        for capture in captures:
+            self.note(capture)
+            window.append(capture)
+            if len(window) >= WINDOW:
+                self._parse_window(window)
+                yield from window
+                window = []
+        self._parse_window(window)
+        yield from window
+
+    def __call__(self, capture: Capture) -> Parsed:
+        key = cache_key(capture)
+        parsed = self.cache.get(capture)
+        if parsed is None:
+            task = self._task(capture, key)
+            if task is None:  # no payload anywhere: what the page objects make of nothing
+                entry = parse_entry(_empty_task(capture, key), b"")
+            else:
+                entry = parse_task(task, self.reader)
+            self._store(key, entry)
+            self._fresh.discard(key)
+            parsed = self.cache.get(capture)
+        elif key in self._fresh:
+            self._fresh.remove(key)
+        else:
+            self.from_cache += 1
+        if key is not None:
+            task = self._task(capture, key, scan=False) or _empty_task(capture, key)
+            parsed.load_page = functools.partial(self._load, key, task, page=True)
+            parsed.load_fragments = functools.partial(self._load, key, task, page=False)
+        return parsed
+
+    def _load(self, key: tuple[str, str, str], task: ParseTask, *, page: bool
+              ) -> ParsedPage | dict:
+        """The page of a parse, or its rows, from the cache; parsed again if the cache lost
+        them (a write that failed during the build)."""
+        try:
+            return self.cache.load_page(key) if page else self.cache.load_fragments(key)
+        except KeyError:
+            body = self.reader.read_capture(task.warc_file, task.offset).body or b"" \
+                if task.warc_file else b""
+            entry = parse_entry(task, body)
+            return decode_page(entry[4]) if page else decode_fragments(entry[3])
+
+    # --- parsing ahead ---------------------------------------------------------------------
+
+    def _parse_window(self, window: list[Capture]) -> None:
+        tasks: dict[tuple[str, str, str], ParseTask] = {}
+        for capture in window:
+            if not _may_be_parsed(capture):
+                continue
+            key = cache_key(capture)
+            if key is None or key in tasks or self.cache.has(key):
+                continue
+            task = self._task(capture, key)
+            if task is not None:
+                tasks[key] = task
+        if not tasks:
+            return
+        if (self.jobs > 1 and len(tasks) >= MIN_POOL_TASKS) or self._pool is not None:
+            entries = self._ensure_pool().imap(_parse_in_worker, tasks.values(), chunksize=4)
+        else:
+            entries = (parse_task(task, self.reader) for task in tasks.values())
+        for key, entry in zip(tasks, entries, strict=True):
+            self._store(key, entry)
+
+    def _store(self, key, entry: tuple[str, str, str, bytes, bytes]) -> None:
+        self.parsed += 1
+        self._fresh.add(key)
+        self.cache.put_encoded(key, *entry)
+
+    def _ensure_pool(self):
+        if self._pool is None:
+            context = multiprocessing.get_context(
+                "fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+            self._pool = context.Pool(self.jobs, initializer=_start_worker,
+                                      initargs=(str(self.reader.directory),))
+            self.processes = self.jobs
+        return self._pool
+
+    def _task(self, capture: Capture, key, *, scan: bool = True) -> ParseTask | None:
+        """Where to read the capture's payload: its own record, or for a revisit the record
+        holding that payload; None when it is nowhere in the archive (or, without ``scan``,
+        nowhere earlier in capture order)."""
+        if capture.is_revisit:
+            location = self._payload_location(capture.payload_digest) if scan else \
+                self._payloads.get(capture.payload_digest or "")
+        else:
+            location = (capture.warc_file.name, capture.offset)
+        if location is None:
+            return None
+        return ParseTask(key, capture.url, capture.headers.get("Content-Type"),
+                         capture.captured_at.date(), *location)
+
+    def _payload_location(self, digest: str | None) -> tuple[str, int] | None:
+        if digest and digest not in self._payloads and not self._scanned_all:
+            # The original is not earlier in capture order (files out of order, or written by
+            # a concurrent worker): index every response once, then look again.
+            self._scanned_all = True
+            for stored in self.reader.records():
+                found = stored.header("WARC-Payload-Digest")
+                if stored.rec_type == "response" and found:
+                    self._payloads.setdefault(found, (stored.path.name, stored.offset))
+        return self._payloads.get(digest) if digest else None
+
+
+def _may_be_parsed(capture: Capture) -> bool:
+    """What the history may ask the parser for: a 200 HTML capture, other than a revisit the
+    server confirmed unchanged (parsed only if its page is unknown, which the fallback does)."""
+    return (capture.status == 200 and is_html(capture.content_type)
+            and "not-modified" not in (capture.revisit_profile or ""))
+
+
+def _empty_task(capture: Capture, key) -> ParseTask:
+    return ParseTask(key, capture.url, capture.headers.get("Content-Type"),
+                     capture.captured_at.date(), "", 0)
+
+
+def parse_task(task: ParseTask, reader: ArchiveReader) -> tuple[str, str, str, bytes, bytes]:
+    body = reader.read_capture(task.warc_file, task.offset).body or b""
+    return parse_entry(task, body)
+
+
+def parse_entry(task: ParseTask, body: bytes) -> tuple[str, str, str, bytes, bytes]:
+    """(content fingerprint, payload sha256, summary, rows, page) of one payload, encoded as
+    the parse cache stores them."""
+    # The capture's day dates a "le 4 avril" without a year: a payload is parsed once, at
+    # its first capture, the day the page was first seen so.
+    page = parse_page(task.url, body, profile=profile_for_url(task.url),
+                      content_type=task.content_type, captured=task.captured)
+    data = page.to_dict()
+    return (fingerprint_of(data), hashlib.sha256(body).hexdigest(), encode_summary(page),
+            encode_fragments(task.url, page), encode_page(data))
+
+
+# --- in a process of the pool -----------------------------------------------------------------
+
+_worker_reader: ArchiveReader | None = None
+
+
+def _start_worker(archive_dir: str) -> None:
+    global _worker_reader
+    _worker_reader = ArchiveReader(Path(archive_dir))
+
+
+def _parse_in_worker(task: ParseTask) -> tuple[str, str, str, bytes, bytes]:
+    return parse_task(task, _worker_reader)
