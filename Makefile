@@ -36,7 +36,7 @@ check: $(INSTALLED) ## The fast tier: ruff, then the tests not marked slow, on e
 	$(BIN)/python -m pytest -q -m "not slow" -n auto $(PYTEST_ARGS)
 
 test: $(INSTALLED) $(PYWB) ## Run the test suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 bench: $(INSTALLED) ## Run the benchmarks (extraction vs trafilatura, crawl vs recrawl vs bare Scrapy)
 	$(BIN)/python benchmarks/run.py

@@ -8,9 +8,11 @@ pages), against ``ReplicaServer(port=0, scale=K)`` (drupal markup) in this proce
    an empty archive folder;
 2. ``build_full``: ``scoparchive build --archive A --out O --no-cache`` (at the smaller size,
    after one untimed build: the first build after a change of the sources compiles them);
-3. ``build_cold``: ``scoparchive build``, the parse cache (``<archive>/.cache``) removed first:
-   it fills;
-4. ``rebuild``: ``scoparchive build`` again, nothing new (the cache warm);
+3. ``build_cold``: ``scoparchive build`` into another folder, the caches (``<archive>/.cache``:
+   parses, capture index) removed first: they fill;
+4. ``rebuild``: ``scoparchive build`` into the first folder again, nothing new: the build finds
+   that nothing it is made of changed and keeps the one there;
+   ``rebuild_replayed``: the same into a third folder: the whole build, from the warm caches;
 5. an edition (``ReplicaSite.edit(--edit-fraction)``: 1 % of the articles get an update
    paragraph), then wget again into ``<archive>/wget-2`` (the same folder);
 6. ``rebuild_after_edit``: ``scoparchive build``;
@@ -80,6 +82,8 @@ BUILD_TIMEOUT = 1800
 _SUMMARY = re.compile(r"(?P<captures>\d+) captures from (?P<runs>\d+) crawl run\(s\) in "
                       r"(?P<seconds>[\d.]+) s \((?P<parsed>\d+) pages parsed, (?P<cached>\d+) "
                       r"from the cache\)")
+#: A build that found nothing new since the one in its --out, and kept it.
+_KEPT = re.compile(r"kept as it is\): (?P<captures>\d+) captures from (?P<runs>\d+) crawl")
 
 
 class StepFailed(RuntimeError):
@@ -166,6 +170,7 @@ def build(archive: Path, out: Path, *, no_cache: bool) -> dict:
     if process.returncode != 0:
         raise StepFailed(f"{' '.join(command[2:])} exited {process.returncode}:\n{text[-3000:]}")
     summary = _SUMMARY.search(" ".join(text.split()))
+    kept = _KEPT.search(" ".join(text.split())) if summary is None else None
     return {
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
@@ -175,8 +180,9 @@ def build(archive: Path, out: Path, *, no_cache: bool) -> dict:
         "tree_pss_peak_mib": sampler.peak_kib / 1024 if sampler.peak_kib else None,
         "processes_seen": sampler.processes,
         "reported_s": float(summary["seconds"]) if summary else None,
-        "captures": int(summary["captures"]) if summary else None,
-        "parsed": int(summary["parsed"]) if summary else None,
+        "kept": kept is not None,
+        "captures": int((summary or kept)["captures"]) if summary or kept else None,
+        "parsed": int(summary["parsed"]) if summary else 0 if kept else None,
         "from_cache": int(summary["cached"]) if summary else None,
         "command": "scoparchive " + " ".join(command[3:]).replace(str(archive), "ARCHIVE")
         .replace(str(out), "OUT"),
@@ -317,10 +323,10 @@ def measure_size(scale: int, scratch: Path, edit_fraction: float, first_size: bo
     builds: dict[str, dict] = {}
     dumps: dict[str, dict] = {}
 
-    def step(name: str, no_cache: bool) -> None:
+    def step(name: str, no_cache: bool, into: Path | None = None) -> None:
         say(f"scale {scale}: {name}")
-        builds[name] = build(archive, out, no_cache=no_cache)
-        dumps[name] = dump_digest(out)
+        builds[name] = build(archive, into or out, no_cache=no_cache)
+        dumps[name] = dump_digest(into or out)
 
     with ReplicaServer(port=0, scale=scale) as replica:
         site = replica.site
@@ -335,9 +341,13 @@ def measure_size(scale: int, scratch: Path, edit_fraction: float, first_size: bo
             warmup = build(archive, folder / "warm-up", no_cache=True)["wall_s"]
             shutil.rmtree(folder / "warm-up", ignore_errors=True)
         step("build_full", no_cache=True)
-        shutil.rmtree(archive / ".cache", ignore_errors=True)  # the parse cache, if any
-        step("build_cold", no_cache=False)
+        # The caches (parses, capture index) removed, into another folder: a real build.
+        shutil.rmtree(archive / ".cache", ignore_errors=True)
+        step("build_cold", no_cache=False, into=folder / "datasets-cold")
+        # Nothing new since build_full into the same folder: the build is kept.
         step("rebuild", no_cache=False)
+        # The same, into another folder: the whole build, every page from the caches.
+        step("rebuild_replayed", no_cache=False, into=folder / "datasets-replayed")
         # wget dates its records to the second: two captures of a URL in one second with
         # different content would share a (url, captured_at) key.
         time.sleep(max(0.0, 1.1 - (time.perf_counter() - first_done)))
@@ -348,8 +358,8 @@ def measure_size(scale: int, scratch: Path, edit_fraction: float, first_size: bo
     if first_size:
         step("build_after_edit_full", no_cache=True)
 
-    comparisons = {"first_archive": same_output({name: dumps[name] for name in
-                                                 ("build_full", "build_cold", "rebuild")})}
+    comparisons = {"first_archive": same_output({name: dumps[name] for name in (
+        "build_full", "build_cold", "rebuild", "rebuild_replayed")})}
     if first_size:
         comparisons["after_edit"] = same_output({name: dumps[name] for name in
                                                  ("rebuild_after_edit", "build_after_edit_full")})

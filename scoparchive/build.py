@@ -9,6 +9,8 @@ whole, and readers never see half a build.
 from __future__ import annotations
 
 import fcntl
+import functools
+import hashlib
 import json
 import os
 import shutil
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from scoparchive import __version__
 from scoparchive.archive import ArchiveReader
+from scoparchive.archive.naming import LOG_DIR
 from scoparchive.cache import ParseCache, parser_version
 from scoparchive.dataset.replay import ArchivedPageParser, default_jobs, replay_history
 from scoparchive.history import History
@@ -64,6 +67,27 @@ class BuildReport:
     #: Drift alarms (``scoparchive.pipelines.drift``): pages that changed type or lost fields,
     #: listed news that is not typed as an article, page types whose share moved.
     alarms: list[Alarm] = field(default_factory=list)
+    #: Nothing the datasets depend on changed since the build in ``out_dir``: it was kept.
+    up_to_date: bool = False
+
+    def to_dict(self) -> dict:
+        """What a later build needs to report this one when it keeps it (``build.json``)."""
+        return {"database": self.database.name, "row_counts": self.row_counts,
+                "run_ids": self.run_ids, "captures": self.captures,
+                "completeness": self.completeness,
+                "completeness_failures": self.completeness_failures,
+                "page_counts": self.page_counts,
+                "alarms": [alarm.to_dict() for alarm in self.alarms]}
+
+    @classmethod
+    def kept(cls, out_dir: Path, data: dict, seconds: float) -> BuildReport:
+        return cls(out_dir=out_dir, database=out_dir / data["database"],
+                   row_counts=data["row_counts"], run_ids=data["run_ids"],
+                   captures=data["captures"], seconds=seconds,
+                   completeness=data["completeness"],
+                   completeness_failures=data["completeness_failures"],
+                   page_counts=data["page_counts"],
+                   alarms=[Alarm(**alarm) for alarm in data["alarms"]], up_to_date=True)
 
 
 #: How many alarms the one-line message of a strict build names.
@@ -82,14 +106,24 @@ def build(
     jobs: int | None = None,
 ) -> BuildReport:
     """Builds every dataset from the archive into ``out_dir`` (a symbolic link swapped at the
-    end). ``use_cache=False`` parses every capture again, ignoring ``<archive>/.cache/``.
-    ``jobs``: processes that parse (default: one per CPU); the datasets are the same for any
-    number."""
+    end). When nothing they are made of changed since the build in ``out_dir`` (``build_inputs``:
+    the archive's files, the settings, the code), that build is kept and reported again
+    (``up_to_date``). ``use_cache=False`` parses every payload again, ignoring
+    ``<archive>/.cache/``, and always builds. ``jobs``: processes that parse (default: one per
+    CPU); the datasets are the same for any number."""
     started = time.monotonic()
     archive_dir, out_dir = Path(archive_dir), Path(out_dir)
     _check_out(out_dir)
     reader = _open_archive(archive_dir)
     with _build_lock(out_dir):
+        inputs = build_inputs(reader, thresholds_path, metadata_template)
+        kept = _kept_build(out_dir, inputs) if use_cache else None
+        if kept is not None:
+            _prune_killed_builds(out_dir)
+            report = BuildReport.kept(out_dir, kept, time.monotonic() - started)
+            if strict and (report.completeness_failures or report.alarms):
+                raise BuildError(_strict_message(report.completeness_failures, report.alarms))
+            return report
         cache = ParseCache.for_archive(archive_dir) if use_cache else None
         # The parser and its cache stay open until the tables are written: the history holds
         # summaries of the pages, and the rows load each page from the cache when they need it.
@@ -97,7 +131,7 @@ def build(
         try:
             history = replay_history(reader, on_capture, parser=parser, with_skipped=True)
             report = _build_from(history, out_dir, strict, thresholds_path, metadata_template,
-                                 archive_dir)
+                                 archive_dir, parser.cache, inputs)
         finally:
             parser.close()
             if cache is not None:
@@ -109,7 +143,8 @@ def build(
 
 
 def _build_from(history: History, out_dir: Path, strict: bool, thresholds_path: Path | None,
-                metadata_template: Path | None, archive_dir: Path) -> BuildReport:
+                metadata_template: Path | None, archive_dir: Path,
+                cache: ParseCache, inputs: str) -> BuildReport:
     if not history.pages:
         raise BuildError(f"{archive_dir}: the archive holds no HTML page with content")
     completeness = Completeness()
@@ -130,29 +165,83 @@ def _build_from(history: History, out_dir: Path, strict: bool, thresholds_path: 
     build_dir = _new_build_dir(out_dir)
     try:
         database, row_counts = _write_outputs(build_dir, profile, history, run_ids,
-                                              metadata_template)
+                                              metadata_template, cache)
         quality = completeness.report(thresholds)
         quality["alarms"] = [alarm.to_dict() for alarm in alarms]
         quality["alarm_settings"] = alarm_settings.to_dict()
         (build_dir / "quality.json").write_text(
             json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        report = BuildReport(
+            out_dir=out_dir,
+            database=out_dir / database.name,
+            row_counts=row_counts,
+            run_ids=run_ids,
+            captures=history.captures,
+            seconds=0.0,
+            completeness=completeness.ratios(),
+            completeness_failures=failures,
+            page_counts=dict(completeness.pages),
+            alarms=alarms,
+        )
+        (build_dir / BUILD_FILE).write_text(json.dumps(
+            {"inputs": inputs, "report": report.to_dict()}, indent=2, sort_keys=True) + "\n",
+            encoding="utf-8")
         _fsync_tree(build_dir)
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
     _swap_in(build_dir, out_dir)
-    return BuildReport(
-        out_dir=out_dir,
-        database=out_dir / database.name,
-        row_counts=row_counts,
-        run_ids=run_ids,
-        captures=history.captures,
-        seconds=0.0,
-        completeness=completeness.ratios(),
-        completeness_failures=failures,
-        page_counts=dict(completeness.pages),
-        alarms=alarms,
-    )
+    return report
+
+
+# --- a build kept when nothing it depends on changed ---------------------------------------
+
+#: In each build folder: the digest of the build's inputs and its report.
+BUILD_FILE = "build.json"
+
+
+def build_inputs(reader: ArchiveReader, thresholds_path: Path | None,
+                 metadata_template: Path | None) -> str:
+    """A digest of everything the datasets are made of: the archive's finished WARC files and
+    crawl logs (name, size, modification time), the thresholds and the Datasette template, and
+    the code of the whole package (its sources and data)."""
+    digest = hashlib.sha256()
+    log_dir = reader.directory / LOG_DIR
+    logs = sorted(log_dir.iterdir()) if log_dir.is_dir() else []
+    for path in [*reader.warc_files(), *logs]:
+        stat = path.stat()
+        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    for path in (thresholds_path, metadata_template or REPO_METADATA_TEMPLATE):
+        digest.update(Path(path).read_bytes() if path else b"default")
+        digest.update(b"\0")
+    digest.update(_package_version().encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _package_version() -> str:
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"scoparchive {__version__}\0".encode())
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and "replica" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return f"{parser_version()}:{digest.hexdigest()}"
+
+
+def _kept_build(out_dir: Path, inputs: str) -> dict | None:
+    """The report of the build in ``out_dir`` if it was made of exactly these inputs and its
+    files are all there."""
+    if not out_dir.is_symlink():
+        return None
+    try:
+        saved = json.loads((out_dir / BUILD_FILE).read_text(encoding="utf-8"))
+        report = saved["report"]
+        complete = (out_dir / report["database"]).is_file() and all(
+            (out_dir / "parquet" / f"{table.name}.parquet").is_file() for table in TABLES)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return report if saved.get("inputs") == inputs and complete else None
 
 
 def _strict_message(failures: list[str], alarms: list[Alarm]) -> str:
@@ -187,7 +276,8 @@ def _open_archive(archive_dir: Path) -> ArchiveReader:
 
 
 def _write_outputs(build_dir: Path, profile, history: History, run_ids: list[str],
-                   metadata_template: Path | None) -> tuple[Path, dict[str, int]]:
+                   metadata_template: Path | None, cache: ParseCache
+                   ) -> tuple[Path, dict[str, int]]:
     """The tables (Parquet and SQLite, streamed: ``iter_rows``), datapackage.json and
     Datasette's metadata.json; the database's path and the rows per table."""
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -203,7 +293,7 @@ def _write_outputs(build_dir: Path, profile, history: History, run_ids: list[str
     parquet_dir.mkdir()
     database = build_dir / f"{profile.name}.db"
     writer = TablesWriter(parquet_dir, database, TABLES, VIEWS, provenance)
-    for name, row in iter_rows(history):
+    for name, row in iter_rows(history, cache):
         writer.add(name, row)
     row_counts = writer.close()
     write_datapackage(
@@ -293,6 +383,17 @@ def _prune_builds(out_dir: Path, keep: set[Path | None]) -> None:
     swap links. Only called under the build lock, so no other build is writing them."""
     for build_dir in _builds_home(out_dir).iterdir():
         if build_dir.resolve() not in keep:
+            shutil.rmtree(build_dir, ignore_errors=True)
+    for stale_link in out_dir.parent.glob(f".{out_dir.name}.swap-*"):
+        stale_link.unlink(missing_ok=True)
+
+
+def _prune_killed_builds(out_dir: Path) -> None:
+    """What killed builds left (folders never finished, swap links), the finished builds
+    kept."""
+    current = out_dir.resolve()
+    for build_dir in _builds_home(out_dir).iterdir():
+        if build_dir.resolve() != current and not (build_dir / BUILD_FILE).is_file():
             shutil.rmtree(build_dir, ignore_errors=True)
     for stale_link in out_dir.parent.glob(f".{out_dir.name}.swap-*"):
         stale_link.unlink(missing_ok=True)

@@ -41,7 +41,7 @@ CACHE_DIR = ".cache"
 CACHE_FILE = "parsed-pages.sqlite"
 #: The layout of the cache file; a file of another layout is emptied. Bump it too when the build
 #: changes what it hands to the page objects (``build.ArchivedPageParser``).
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 #: What a parse depends on, relative to the package: the page objects, the text helpers, the
 #: records they fill, the site profiles and the reference data (department names, communes);
 #: and what is cached with it: the page's rows (``dataset.fragments``, which read the schema)
@@ -116,6 +116,12 @@ class ParseCache:
         self.version = version or parser_version()
         #: Entries not yet written, readable at once (a revisit later in the same replay).
         self._pending: dict[tuple[str, str, str], tuple[str, str, str, bytes, bytes]] = {}
+        #: (fingerprint, body sha256, summary) of the keys of the window being replayed
+        #: (``read_ahead``): one query per window instead of two per capture.
+        self._ahead: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+        self._derived_pending: dict[tuple[str, str, str], bytes] = {}
+        #: The context of each kind of derived result used by this build.
+        self._contexts: dict[str, str] = {}
         self._db = self._open()
 
     @classmethod
@@ -140,7 +146,7 @@ class ParseCache:
                 load = functools.partial(self.load_page, key)
                 load_fragments = functools.partial(self.load_fragments, key)
         else:
-            row = self._select("fingerprint, body_sha256, summary", key)
+            row = self._ahead.get(key) or self._select("fingerprint, body_sha256, summary", key)
             if row is None:
                 return None
             fingerprint, body_sha256, summary = row
@@ -150,7 +156,51 @@ class ParseCache:
                       load_fragments)
 
     def has(self, key: tuple[str, str, str]) -> bool:
-        return key in self._pending or self._select("1", key) is not None
+        return key in self._pending or key in self._ahead or self._select("1", key) is not None
+
+    def read_ahead(self, keys: set[tuple[str, str, str]]) -> None:
+        """Reads the entries of ``keys`` (but their pages) in one query, for the ``get`` and
+        ``has`` of the next window of captures; forgets the previous window's."""
+        self._ahead = {}
+        digests = sorted({key[0] for key in keys if key[0]})
+        if self._db is None or not digests:
+            return
+        marks = ", ".join("?" for _ in digests)
+        try:
+            rows = self._db.execute(
+                "select payload_digest, url, content_type, fingerprint, body_sha256, summary "
+                f"from parsed where parser_version = ? and payload_digest in ({marks})",
+                (self.version, *digests)).fetchall()
+        except sqlite3.Error as error:
+            self._give_up(error)
+            return
+        for digest, url, content_type, *entry in rows:
+            if (digest, url, content_type) in keys:
+                self._ahead[(digest, url, content_type)] = tuple(entry)
+
+    def get_derived(self, kind: str, key: str, context: str) -> bytes | None:
+        """A result derived from one entry's data (the organisations found on a page) in a
+        ``context`` shared by the whole build (the names known on the site, the code's
+        version): ``key`` and ``context`` are digests of every input. When the cache closes,
+        the results of a kind used in another context than this build's are dropped."""
+        self._contexts[kind] = context
+        value = self._derived_pending.get((kind, key, context))
+        if value is None and self._db is not None:
+            try:
+                row = self._db.execute(
+                    "select value from derived where kind = ? and key = ? and context = ?",
+                    (kind, key, context)).fetchone()
+            except sqlite3.Error as error:
+                self._give_up(error)
+                return None
+            value = row[0] if row else None
+        return value
+
+    def put_derived(self, kind: str, key: str, context: str, value: bytes) -> None:
+        self._contexts[kind] = context
+        self._derived_pending[(kind, key, context)] = value
+        if len(self._derived_pending) >= FLUSH_EVERY:
+            self._flush()
 
     def load_page(self, key: tuple[str, str, str]) -> ParsedPage:
         """The page of an entry; ``KeyError`` if the cache no longer holds it (it was dropped
@@ -193,6 +243,9 @@ class ParseCache:
                 with self._db:
                     self._db.execute("delete from parsed where parser_version != ?",
                                      (self.version,))
+                    for kind, context in self._contexts.items():
+                        self._db.execute("delete from derived where kind = ? and context != ?",
+                                         (kind, context))
             except sqlite3.Error as error:
                 log.warning("parse cache %s: old entries kept (%s)", self.path, error)
             self._db.close()
@@ -226,6 +279,15 @@ class ParseCache:
             return _connect(self.path)
 
     def _flush(self) -> None:
+        if self._derived_pending and self._db is not None:
+            try:
+                with self._db:
+                    self._db.executemany("insert or replace into derived values (?, ?, ?, ?)",
+                                         [(*key, value) for key, value
+                                          in self._derived_pending.items()])
+                self._derived_pending.clear()
+            except sqlite3.Error as error:
+                self._give_up(error)
         if not self._pending or self._db is None:
             return  # without a database, the entries stay in memory for this build
         unkeyed = self._pending.pop(_UNKEYED, None)
@@ -265,6 +327,10 @@ def _connect(path: Path) -> sqlite3.Connection:
                 "fragments blob not null, page blob not null, "
                 "primary key (parser_version, payload_digest, url, content_type)) without rowid"
             )
+            db.execute(
+                "create table if not exists derived (kind text not null, key text not null, "
+                "context text not null, value blob not null, primary key (kind, key, context)) "
+                "without rowid")
     except sqlite3.Error:
         db.close()
         raise

@@ -220,9 +220,15 @@ def _print_build_report(report) -> None:
     for name, count in report.row_counts.items():
         table.add_row(name, str(count))
     console.print(table)
-    console.print(f"{report.captures} captures from {len(report.run_ids)} crawl run(s) "
-                  f"in {report.seconds:.1f} s ({report.parsed} pages parsed, "
-                  f"{report.from_cache} from the cache); database: {report.database}")
+    if report.up_to_date:
+        console.print(f"rien de nouveau depuis la dernière construction, gardée telle quelle "
+                      f"(nothing new since the last build, kept as it is): "
+                      f"{report.captures} captures from {len(report.run_ids)} crawl run(s); "
+                      f"database: {report.database}")
+    else:
+        console.print(f"{report.captures} captures from {len(report.run_ids)} crawl run(s) "
+                      f"in {report.seconds:.1f} s ({report.parsed} pages parsed, "
+                      f"{report.from_cache} from the cache); database: {report.database}")
     quality = RichTable(title="completeness: share of pages with each field", show_header=True)
     quality.add_column("page type")
     quality.add_column("pages", justify="right")

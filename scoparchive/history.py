@@ -15,13 +15,13 @@ from datetime import datetime
 from typing import NamedTuple
 
 from scoparchive.archive import Capture
+from scoparchive.archive.model import is_html
 from scoparchive.items import ParsedPage
 from scoparchive.pipelines.completeness import PageSummary, summarise
 from scoparchive.profiles import profile_for_url
 from scoparchive.urls import canonical_url
 
 GONE_STATUSES = (404, 410)
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 @dataclass
@@ -266,7 +266,3 @@ class History:
         state.content_type = capture.content_type
         state.content_sha256 = body_sha256
         state.warc_record_id, state.warc_file = capture.record_id, capture.warc_file.name
-
-
-def is_html(content_type: str | None) -> bool:
-    return not content_type or content_type.split(";")[0].strip().lower() in HTML_TYPES

@@ -45,12 +45,16 @@ by position would be a guess.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import ahocorasick
 
@@ -100,10 +104,17 @@ def find_organizations(pages: Iterable[tuple[str, ParsedPage]]
 
 class OrganizationFinder:
     """``find_organizations`` fed one page at a time, as the build reads them: it keeps of each
-    page its items and its texts, compressed, not the page."""
+    page its items and its texts, compressed, not the page.
 
-    def __init__(self) -> None:
+    With a ``memo`` (the build's ``ParseCache``), what one page gives in the site's context
+    (its legal-form mentions for the names that headings give, its name matches for all the
+    names known) is kept between builds: a rebuild reads again only the pages that changed,
+    unless the names known on the site changed.
+    """
+
+    def __init__(self, memo=None) -> None:
         self._texts: list[_PageText] = []
+        self._memo = memo
 
     def add(self, url: str, page: ParsedPage) -> None:
         if page.article is not None:
@@ -120,20 +131,69 @@ class OrganizationFinder:
     def finish(self) -> tuple[list[Organization], list[Mention]]:
         texts = sorted(self._texts, key=lambda text: text.url)
         items = [(text, item) for text in texts for item in text.initiatives]
-        heading_names = _Matcher({normalized_name(name) for _, item in items
-                                  for name in (item.name, *_heading_parts(item.name))})
-        named = [mention for text in texts
-                 for mention in _legal_form_mentions(text, heading_names)]
+        heading_keys = {normalized_name(name) for _, item in items
+                        for name in (item.name, *_heading_parts(item.name))}
+        heading_names = _LazyMatcher(heading_keys)
+        named = [mention for text in texts for mention in self._per_page(
+            "legal_form", text, heading_keys,
+            lambda text: _legal_form_mentions(text, heading_names.matcher))]
         known = {mention.key for mention in named} | {normalized_name(item.name)
                                                        for _, item in items}
         sightings = list(named)
         for text, item in items:
             sightings.extend(_heading_sightings(text, item, known))
-        matcher = _Matcher({sighting.key for sighting in sightings
-                            if _letters(sighting.key) >= MIN_MATCH_LENGTH})
+        matched_keys = {sighting.key for sighting in sightings
+                        if _letters(sighting.key) >= MIN_MATCH_LENGTH}
+        matcher = _LazyMatcher(matched_keys)
         for text in texts:
-            sightings.extend(_name_matches(text, matcher))
+            sightings.extend(self._per_page("name_match", text, matched_keys,
+                                            lambda text: _name_matches(text, matcher.matcher)))
         return _organizations(sightings), _mentions(sightings)
+
+    def _per_page(self, kind: str, text: _PageText, names: set[str],
+                  find: Callable[[_PageText], Iterable[_Sighting]]) -> list[_Sighting]:
+        if self._memo is None:
+            return list(find(text))
+        context = _digest(_code_version(), *sorted(names))
+        key = _digest(text.url, str(text.published), text.packed)
+        kept = self._memo.get_derived(f"organizations/{kind}", key, context)
+        if kept is not None:
+            return [_Sighting.from_json(item) for item in json.loads(zlib.decompress(kept))]
+        found = list(find(text))
+        self._memo.put_derived(f"organizations/{kind}", key, context, zlib.compress(
+            json.dumps([sighting.to_json() for sighting in found],
+                       ensure_ascii=False).encode()))
+        return found
+
+
+class _LazyMatcher:
+    """A ``_Matcher`` built the first time a page that the memo does not hold needs it."""
+
+    def __init__(self, keys: set[str]):
+        self._keys = keys
+        self._matcher: _Matcher | None = None
+
+    @property
+    def matcher(self) -> _Matcher:
+        if self._matcher is None:
+            self._matcher = _Matcher(self._keys)
+        return self._matcher
+
+
+def _digest(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update((part if isinstance(part, bytes) else part.encode()) + b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_version() -> str:
+    """A digest of the code that finds organisations on a page."""
+    package = Path(__file__).resolve().parent
+    return _digest(*(path.read_text("utf-8") for path in (
+        package / "organizations.py", package / "text" / "folding.py",
+        package / "text" / "normalise.py")))
 
 
 def normalized_name(name: str) -> str:
@@ -190,6 +250,18 @@ class _Sighting:
     form: str | None = None  # legal form stated there
     form_named: bool = False  # the form's mention names the organisation
     evidence: str | None = None  # the text stating the form
+
+    def to_json(self) -> list:
+        return [self.key, self.page_url, self.published.isoformat() if self.published else None,
+                self.source, self.context, self.display, list(self.departments), self.form,
+                self.form_named, self.evidence]
+
+    @classmethod
+    def from_json(cls, value: list) -> _Sighting:
+        (key, page_url, published, source, context, display, departments, form, form_named,
+         evidence) = value
+        return cls(key, page_url, date.fromisoformat(published) if published else None, source,
+                   context, display, tuple(departments), form, form_named, evidence)
 
 
 # --- folding and matching ---------------------------------------------------------------------

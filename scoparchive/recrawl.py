@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from scoparchive.archive import ArchiveReader, Capture, CaptureRef, salvage_open_file
+from scoparchive.archive.model import HTML_TYPES
 from scoparchive.archive.naming import open_warcs
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 RUNS_DIR = "runs"
 LOCK_NAME = ".crawl.lock"
 

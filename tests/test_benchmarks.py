@@ -185,7 +185,9 @@ def test_scale_results_are_well_formed(quick_run):
         # What the build says it did: every page parsed, then none, then the edited ones.
         assert builds["build_full"]["parsed"] == size["html_pages"]
         assert builds["build_cold"]["parsed"] == size["html_pages"]
-        assert builds["rebuild"]["parsed"] == 0
+        assert builds["rebuild"]["parsed"] == 0 and builds["rebuild"]["kept"] is True
+        assert builds["rebuild_replayed"]["parsed"] == 0
+        assert not builds["rebuild_replayed"]["kept"]
         assert builds["rebuild_after_edit"]["parsed"] == size["edited_articles"]
         assert builds["rebuild_after_edit"]["captures"] == 2 * size["captures"]
         assert size["output"]["identical"] is True, size["output"]["comparisons"]

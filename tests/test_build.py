@@ -83,9 +83,30 @@ def test_a_rebuild_parses_nothing_and_gives_the_same_rows(archive, tmp_path):
     assert first.parsed + first.from_cache == html_captures(archive.directory)
     assert cache_path(archive.directory).is_file()
     before = dump(first.database)
-    second = build(archive.directory, tmp_path / "out")
-    assert (second.parsed, second.from_cache) == (0, html_captures(archive.directory))
-    assert dump(second.database) == before
+    elsewhere = build(archive.directory, tmp_path / "elsewhere")
+    assert (elsewhere.parsed, elsewhere.from_cache) == (0, html_captures(archive.directory))
+    assert not elsewhere.up_to_date
+    assert dump(elsewhere.database) == before
+
+
+def test_a_build_with_nothing_new_keeps_the_previous_one(archive, tmp_path):
+    out = tmp_path / "out"
+    first = build(archive.directory, out)
+    kept = build(archive.directory, out)
+    assert kept.up_to_date and kept.parsed == 0
+    assert out.resolve() == first.database.resolve().parent, "the same build, not a copy"
+    assert (kept.row_counts, kept.run_ids, kept.captures, kept.page_counts) == \
+        (first.row_counts, first.run_ids, first.captures, first.page_counts)
+    # Anything the datasets are made of changes, and it builds again.
+    thresholds = tmp_path / "thresholds.yaml"
+    thresholds.write_text("article:\n  title: 0.5\n", encoding="utf-8")
+    assert not build(archive.directory, out, thresholds_path=thresholds).up_to_date
+    assert build(archive.directory, out, thresholds_path=thresholds).up_to_date
+    assert not build(archive.directory, out, thresholds_path=thresholds,
+                     use_cache=False).up_to_date
+    archive.run("run-3", T2 + timedelta(days=7))  # the site unchanged: only revisits
+    again = build(archive.directory, out, thresholds_path=thresholds)
+    assert not again.up_to_date and "run-3" in again.run_ids
 
 
 def test_a_rebuild_after_a_small_recrawl_parses_only_new_payloads(archive, tmp_path):
@@ -234,9 +255,14 @@ def test_leftovers_of_killed_builds_are_removed(archive, tmp_path):
     swap_link = tmp_path / ".out.swap-1"
     swap_link.symlink_to(killed)
     previous = out.resolve()
-    build(archive.directory, out)
+    build(archive.directory, out, use_cache=False)
     assert not killed.exists() and not swap_link.is_symlink()
     assert sorted(builds_home(out).iterdir()) == sorted([previous, out.resolve()])
+    # A build kept as it was clears them too.
+    (killed / "parquet").mkdir(parents=True)
+    swap_link.symlink_to(killed)
+    assert build(archive.directory, out).up_to_date
+    assert not killed.exists() and not swap_link.is_symlink()
 
 
 def test_a_folder_that_is_not_ours_is_refused_before_any_work(archive, tmp_path):

@@ -119,6 +119,16 @@ class RunInfo:
     info: dict[str, str] = field(default_factory=dict)
 
 
+#: The media types of a web page: what the crawl follows links in and the build parses.
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def is_html(content_type: str | None) -> bool:
+    """A page's Content-Type (parameters aside); none at all is taken for HTML, as browsers
+    sniff it."""
+    return not content_type or mime_of(content_type) in HTML_TYPES
+
+
 def mime_of(content_type: str | None) -> str:
     """`text/html; charset=utf-8` -> `text/html` (lowercased; empty when absent)."""
     if not content_type:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from scoparchive.archive import ArchiveReader, Capture, read_crawl_log
 from scoparchive.archive.crawllog import crawl_log_path
+from scoparchive.archive.model import is_html
 from scoparchive.archive.naming import LOG_DIR
 from scoparchive.cache import (
     ParseCache,
@@ -33,7 +34,7 @@ from scoparchive.cache import (
     encode_page,
     encode_summary,
 )
-from scoparchive.history import History, Parsed, is_html
+from scoparchive.history import History, Parsed
 from scoparchive.items import ParsedPage, fingerprint_of
 from scoparchive.pages import parse_page
 from scoparchive.profiles import profile_for_url
@@ -207,6 +208,7 @@ class ArchivedPageParser:
     # --- parsing ahead ---------------------------------------------------------------------
 
     def _parse_window(self, window: list[Capture]) -> None:
+        self.cache.read_ahead({key for key in map(cache_key, window) if key is not None})
         tasks: dict[tuple[str, str, str], ParseTask] = {}
         for capture in window:
             if not _may_be_parsed(capture):

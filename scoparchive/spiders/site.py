@@ -20,11 +20,12 @@ from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.sitemap import Sitemap
 
+from scoparchive.archive.model import HTML_TYPES
 from scoparchive.pages import parse_page
 from scoparchive.profiles import PROFILES, profile_for_url
 from scoparchive.urls import canonical_url, in_scope, is_loopback
 
-HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+_HTML_TYPES = tuple(media_type.encode() for media_type in HTML_TYPES)
 ARCHIVED_ASSET_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 
 
@@ -189,4 +190,4 @@ class SiteSpider(scrapy.Spider):
 
 def _is_html(response: Response) -> bool:
     content_type = response.headers.get("Content-Type", b"").lower()
-    return not content_type or content_type.startswith(HTML_TYPES)
+    return not content_type or content_type.lower().startswith(_HTML_TYPES)
