@@ -130,6 +130,7 @@ MEMO_CACHES = {
     "scoparchive": (
         "scoparchive.text.contacts:normalise_phone",  # phone numbers
         "scoparchive.pages.urls:_page_url",  # links resolved
+        "scoparchive.pages.urls:_host_of",  # hosts of the links
         "scoparchive.text.normalise:_fold_short",  # short texts folded for comparisons
     ),
     "trafilatura": (

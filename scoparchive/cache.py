@@ -119,6 +119,7 @@ class ParseCache:
         #: (fingerprint, body sha256, summary) of the keys of the window being replayed
         #: (``read_ahead``): one query per window instead of two per capture.
         self._ahead: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+        self._ahead_before: dict[tuple[str, str, str], tuple[str, str, str]] = {}
         self._derived_pending: dict[tuple[str, str, str], bytes] = {}
         #: The context of each kind of derived result used by this build.
         self._contexts: dict[str, str] = {}
@@ -146,7 +147,8 @@ class ParseCache:
                 load = functools.partial(self.load_page, key)
                 load_fragments = functools.partial(self.load_fragments, key)
         else:
-            row = self._ahead.get(key) or self._select("fingerprint, body_sha256, summary", key)
+            row = self._ahead.get(key) or self._ahead_before.get(key) or self._select(
+                "fingerprint, body_sha256, summary", key)
             if row is None:
                 return None
             fingerprint, body_sha256, summary = row
@@ -160,8 +162,9 @@ class ParseCache:
 
     def read_ahead(self, keys: set[tuple[str, str, str]]) -> None:
         """Reads the entries of ``keys`` (but their pages) in one query, for the ``get`` and
-        ``has`` of the next window of captures; forgets the previous window's."""
-        self._ahead = {}
+        ``has`` of the next window of captures; keeps the previous window's, still being
+        replayed, and forgets the one before."""
+        self._ahead_before, self._ahead = self._ahead, {}
         digests = sorted({key[0] for key in keys if key[0]})
         if self._db is None or not digests:
             return

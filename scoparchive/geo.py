@@ -124,6 +124,14 @@ def _regions() -> dict[str, str]:
     return {row["code"]: row["name"] for row in _rows("regions.csv")}
 
 
+def load_tables() -> None:
+    """Reads the reference tables now rather than at their first use: a build loads them once
+    before it starts its parsing processes, which then share them."""
+    _departments()
+    _regions()
+    _communes()
+
+
 def departments() -> dict[str, Department]:
     """All departments and overseas collectivities, by code, in INSEE order (a fresh dict)."""
     return dict(_departments())

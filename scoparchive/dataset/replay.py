@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from scoparchive import geo
 from scoparchive.archive import ArchiveReader, Capture, read_crawl_log
 from scoparchive.archive.crawllog import crawl_log_path
 from scoparchive.archive.model import is_html
@@ -134,6 +135,8 @@ class ArchivedPageParser:
         #: Keys parsed ahead and not asked for yet: their first capture counts as parsed, any
         #: later one (a revisit of the same payload) as taken from the cache.
         self._fresh: set[tuple[str, str, str]] = set()
+        #: Keys handed to the pool and not stored yet.
+        self._in_flight: set[tuple[str, str, str]] = set()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -159,17 +162,22 @@ class ArchivedPageParser:
 
     def parsed_ahead(self, captures: Iterable[Capture]) -> Iterator[Capture]:
         """The captures, unchanged and in order, each window's payloads parsed into the cache
-        before its captures are handed on."""
+        before its captures are handed on. While the pool parses a window, this process
+        replays the one before."""
         window: list[Capture] = []
+        previous: tuple[list[Capture], _Flight] | None = None
         for capture in captures:
             self.note(capture)
             window.append(capture)
             if len(window) >= WINDOW:
-                self._parse_window(window)
-                yield from window
-                window = []
-        self._parse_window(window)
-        yield from window
+                flight = self._submit(window)
+                if previous is not None:
+                    yield from self._land(*previous)
+                previous, window = (window, flight), []
+        flight = self._submit(window)
+        if previous is not None:
+            yield from self._land(*previous)
+        yield from self._land(window, flight)
 
     def __call__(self, capture: Capture) -> Parsed:
         key = cache_key(capture)
@@ -207,26 +215,34 @@ class ArchivedPageParser:
 
     # --- parsing ahead ---------------------------------------------------------------------
 
-    def _parse_window(self, window: list[Capture]) -> None:
+    def _submit(self, window: list[Capture]) -> _Flight:
+        """Starts parsing the window's payloads that the cache does not hold (in the pool, or
+        here when they are landed)."""
         self.cache.read_ahead({key for key in map(cache_key, window) if key is not None})
         tasks: dict[tuple[str, str, str], ParseTask] = {}
         for capture in window:
             if not _may_be_parsed(capture):
                 continue
             key = cache_key(capture)
-            if key is None or key in tasks or self.cache.has(key):
+            if key is None or key in tasks or key in self._in_flight or self.cache.has(key):
                 continue
             task = self._task(capture, key)
             if task is not None:
                 tasks[key] = task
-        if not tasks:
-            return
-        if (self.jobs > 1 and len(tasks) >= MIN_POOL_TASKS) or self._pool is not None:
+        self._in_flight.update(tasks)
+        if tasks and ((self.jobs > 1 and len(tasks) >= MIN_POOL_TASKS)
+                      or self._pool is not None):
             entries = self._ensure_pool().imap(_parse_in_worker, tasks.values(), chunksize=4)
         else:
             entries = (parse_task(task, self.reader) for task in tasks.values())
-        for key, entry in zip(tasks, entries, strict=True):
+        return _Flight(tasks, entries)
+
+    def _land(self, window: list[Capture], flight: _Flight) -> Iterator[Capture]:
+        """The window's parses stored in the cache, then its captures."""
+        for key, entry in zip(flight.tasks, flight.entries, strict=True):
             self._store(key, entry)
+            self._in_flight.discard(key)
+        yield from window
 
     def _store(self, key, entry: tuple[str, str, str, bytes, bytes]) -> None:
         self.parsed += 1
@@ -235,6 +251,7 @@ class ArchivedPageParser:
 
     def _ensure_pool(self):
         if self._pool is None:
+            geo.load_tables()  # once here, not once per process
             context = multiprocessing.get_context(
                 "fork" if "fork" in multiprocessing.get_all_start_methods() else None)
             self._pool = context.Pool(self.jobs, initializer=_start_worker,
@@ -266,6 +283,14 @@ class ArchivedPageParser:
                 if stored.rec_type == "response" and found:
                     self._payloads.setdefault(found, (stored.path.name, stored.offset))
         return self._payloads.get(digest) if digest else None
+
+
+@dataclass
+class _Flight:
+    """The parses of one window, under way: the tasks, and their results in the same order."""
+
+    tasks: dict[tuple[str, str, str], ParseTask]
+    entries: Iterator[tuple[str, str, str, bytes, bytes]]
 
 
 def _may_be_parsed(capture: Capture) -> bool:

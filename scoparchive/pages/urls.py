@@ -29,7 +29,6 @@ class Resolver:
         self.hosts, self._internal_prefixes = _host_tests(tuple(hosts))
         # A page repeats its menu and teaser links: each href is joined once.
         self._absolute: dict[str, str | None] = {}
-        self._internal: dict[str, bool] = {}
 
     def absolute(self, href: str) -> str | None:
         url = self._absolute.get(href, _UNSEEN)
@@ -48,13 +47,8 @@ class Resolver:
     def is_internal(self, url: str) -> bool:
         if url.startswith(self._internal_prefixes):  # most links: no urlsplit needed
             return True
-        if url not in self._internal:
-            try:
-                host = urlsplit(url).hostname
-            except ValueError:
-                host = None
-            self._internal[url] = host is not None and host.lower() in self.hosts
-        return self._internal[url]
+        host = _host_of(url)
+        return host is not None and host in self.hosts
 
     def link(self, href: str, text: str) -> Link | None:
         """A link to a web page (no mailto:, no fragment-only anchors), fragment dropped."""
@@ -120,6 +114,17 @@ def _host_tests(hosts: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]
         for scheme in ("https", "http")
     )
     return lowered, prefixes
+
+
+@lru_cache(maxsize=16384)
+def _host_of(url: str) -> str | None:
+    """The URL's host, lowered. The pages of a site link to the same URLs again and again
+    (menus, pagers): each is split once."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
 
 
 @lru_cache(maxsize=16384)

@@ -326,17 +326,24 @@ def press_view(item: PressItem) -> dict:
     }
 
 
+#: Page links Drupal's full pager shows at most, around the current page (its ``quantity``).
+PAGER_QUANTITY = 9
+
+
 def pager_view(path: str, current: int, count: int) -> dict:
-    """Drupal's full pager: page 0 has no query, the others ``?page=N``."""
+    """Drupal's full pager: page 0 has no query, the others ``?page=N``; at most
+    ``PAGER_QUANTITY`` page links, around the current page (a scaled site has hundreds)."""
 
     def href(number: int) -> str:
         return path if number == 0 else f"{path}?page={number}"
 
     last = count - 1
+    start = max(0, min(current - PAGER_QUANTITY // 2, count - PAGER_QUANTITY))
+    shown = range(start, min(count, start + PAGER_QUANTITY))
     return {
         "current": current,
         "count": count,
-        "pages": [{"number": n, "label": str(n + 1), "href": href(n)} for n in range(count)],
+        "pages": [{"number": n, "label": str(n + 1), "href": href(n)} for n in shown],
         "first": href(0) if current > 0 else None,
         "previous": href(current - 1) if current > 0 else None,
         "next": href(current + 1) if current < last else None,
