@@ -284,6 +284,10 @@ def test_revisits_are_resolved(archive):
     # freshened with the 304's headers (RFC 9111), the rest kept from the stored response
     assert not_modified.headers.get("Date") == "Sun, 29 Nov 2026"
     assert not_modified.headers.get("Last-Modified") == "Sun, 01 Nov 2026 10:00:00 GMT"
+    # Where the payload each stands for is, with or without bodies: the original's record.
+    for reading in (captures, list(ArchiveReader(archive).captures(bodies=False))):
+        where = (reading[0].warc_file, reading[0].offset)
+        assert reading[0].payload_at == reading[1].payload_at == reading[-1].payload_at == where
 
 
 def test_brotli_payloads_are_decoded(tmp_path):

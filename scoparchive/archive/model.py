@@ -89,6 +89,9 @@ class Capture:
     refers_to_record_id: str | None = None
     resolved: bool = True
     decode_error: str | None = None
+    #: Where the payload it stands for is: its own record, or for a revisit the record that
+    #: holds it (file, offset); None when it is nowhere in the archive.
+    payload_at: tuple[Path, int] | None = None
 
     @property
     def charset(self) -> str | None:

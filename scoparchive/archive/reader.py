@@ -413,6 +413,7 @@ class _Resolver:
         self._remember(capture, earlier.location)
 
     def _remember(self, capture: Capture, location: tuple[Path, int] | None) -> None:
+        capture.payload_at = location
         self.latest[capture.url] = _Resolved(
             capture.status, capture.headers, location, capture.payload_digest
         )

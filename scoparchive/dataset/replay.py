@@ -128,9 +128,6 @@ class ArchivedPageParser:
         self.from_cache = 0
         #: Processes that parsed: 1 when every parse was done in this one.
         self.processes = 1
-        #: payload digest → (WARC file name, offset) of the first response record holding it.
-        self._payloads: dict[str, tuple[str, int]] = {}
-        self._scanned_all = False
         self._pool = None
         #: Keys parsed ahead and not asked for yet: their first capture counts as parsed, any
         #: later one (a revisit of the same payload) as taken from the cache.
@@ -154,12 +151,6 @@ class ArchivedPageParser:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def note(self, capture: Capture) -> None:
-        """Called with every capture in capture order, so that a revisit finds its payload."""
-        if not capture.is_revisit and capture.payload_digest:
-            self._payloads.setdefault(capture.payload_digest,
-                                      (capture.warc_file.name, capture.offset))
-
     def parsed_ahead(self, captures: Iterable[Capture]) -> Iterator[Capture]:
         """The captures, unchanged and in order, each window's payloads parsed into the cache
         before its captures are handed on. While the pool parses a window, this process
@@ -167,7 +158,6 @@ class ArchivedPageParser:
         window: list[Capture] = []
         previous: tuple[list[Capture], _Flight] | None = None
         for capture in captures:
-            self.note(capture)
             window.append(capture)
             if len(window) >= WINDOW:
                 flight = self._submit(window)
@@ -196,7 +186,7 @@ class ArchivedPageParser:
         else:
             self.from_cache += 1
         if key is not None:
-            task = self._task(capture, key, scan=False) or _empty_task(capture, key)
+            task = self._task(capture, key) or _empty_task(capture, key)
             parsed.load_page = functools.partial(self._load, key, task, page=True)
             parsed.load_fragments = functools.partial(self._load, key, task, page=False)
         return parsed
@@ -259,30 +249,14 @@ class ArchivedPageParser:
             self.processes = self.jobs
         return self._pool
 
-    def _task(self, capture: Capture, key, *, scan: bool = True) -> ParseTask | None:
-        """Where to read the capture's payload: its own record, or for a revisit the record
-        holding that payload; None when it is nowhere in the archive (or, without ``scan``,
-        nowhere earlier in capture order)."""
-        if capture.is_revisit:
-            location = self._payload_location(capture.payload_digest) if scan else \
-                self._payloads.get(capture.payload_digest or "")
-        else:
-            location = (capture.warc_file.name, capture.offset)
-        if location is None:
+    def _task(self, capture: Capture, key) -> ParseTask | None:
+        """Where to read the capture's payload (the reader found it: ``Capture.payload_at``);
+        None when it is nowhere in the archive."""
+        if capture.payload_at is None:
             return None
+        warc_file, offset = capture.payload_at
         return ParseTask(key, capture.url, capture.headers.get("Content-Type"),
-                         capture.captured_at.date(), *location)
-
-    def _payload_location(self, digest: str | None) -> tuple[str, int] | None:
-        if digest and digest not in self._payloads and not self._scanned_all:
-            # The original is not earlier in capture order (files out of order, or written by
-            # a concurrent worker): index every response once, then look again.
-            self._scanned_all = True
-            for stored in self.reader.records():
-                found = stored.header("WARC-Payload-Digest")
-                if stored.rec_type == "response" and found:
-                    self._payloads.setdefault(found, (stored.path.name, stored.offset))
-        return self._payloads.get(digest) if digest else None
+                         capture.captured_at.date(), warc_file.name, offset)
 
 
 @dataclass
