@@ -52,7 +52,7 @@ class Parsed:
         return self.load_page()
 
 
-@dataclass
+@dataclass(slots=True)
 class Version:
     url: str
     captured_at: datetime
@@ -78,7 +78,7 @@ class Version:
         return self.summary.page_type
 
 
-@dataclass
+@dataclass(slots=True)
 class PageState:
     url: str
     first_seen: datetime

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -549,3 +550,18 @@ def test_each_file_another_tool_wrote_is_a_run_named_after_it(tmp_path):
                 http_headers=http))
     runs = {capture.url: capture.run_id for capture in ArchiveReader(tmp_path).captures()}
     assert runs == {SITE + "/a": "site-2025", SITE + "/b": "site-2026"}
+
+
+def test_the_capture_index_keeps_a_file_in_chunks(tmp_path, monkeypatch):
+    from scoparchive.archive import index
+
+    monkeypatch.setattr(index, "CHUNK", 2)
+    with new_writer(tmp_path) as writer:
+        for i in range(5):
+            writer.write_exchange(**exchange(f"/p{i}", at=i, payload=b"x" * 300 + bytes([i])))
+    first = [c.ref() for c in ArchiveReader(tmp_path).captures(bodies=False)]
+    (path,) = ArchiveReader(tmp_path).warc_files()
+    with sqlite3.connect(tmp_path / INDEX_FILE) as db:
+        assert db.execute("select chunks from files where name = ?",
+                          (path.name,)).fetchone() == (3,)
+    assert [c.ref() for c in ArchiveReader(tmp_path).captures(bodies=False)] == first

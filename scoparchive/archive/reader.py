@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -88,8 +89,10 @@ class RecordFacts:
     def from_entry(cls, path: Path, entry: list) -> RecordFacts:
         (offset, length, rec_type, url, date, digest, record_id, profile, refers_to, status,
          http_headers) = entry
+        # Header names repeat in every record: one string each (a build keeps the latest
+        # headers of every URL, for the server-not-modified revisits to come).
         return cls(path, offset, length, rec_type, url, date, digest, record_id, profile,
-                   refers_to, status, [tuple(pair) for pair in http_headers])
+                   refers_to, status, [(sys.intern(name), value) for name, value in http_headers])
 
 
 @dataclass
@@ -167,20 +170,21 @@ class ArchiveReader:
 
     def _read_facts(self, path: Path, bodies: bool, index: CaptureIndex | None
                     ) -> Iterator[tuple[str, RecordFacts]]:
-        """The capture records of one file, read from it; indexed once the whole file is read
-        without error (a finished file only)."""
+        """The capture records of one file, read from it; indexed as they come, the file
+        marked indexed once it was read whole without error (a finished file only)."""
         run_id = _run_id_from_name(path)
-        read: list[tuple[str, RecordFacts]] = []
+        indexing = index.start(path) if index is not None and not path.name.endswith(
+            OPEN_SUFFIX) else None
         for stored in iter_records(path, payloads=bodies):
             if stored.rec_type == "warcinfo":
                 run_id = _warcinfo_fields(stored.record).get("scoparchive-run-id", run_id)
             elif stored.rec_type in _CAPTURE_TYPES:
                 record = RecordFacts.of(stored)
-                if index is not None:
-                    read.append((run_id, record))
+                if indexing is not None:
+                    indexing.add(run_id, record)
                 yield run_id, record
-        if index is not None and not path.name.endswith(OPEN_SUFFIX):
-            index.store(path, read)
+        if indexing is not None:
+            indexing.finish()
 
     def _index(self) -> CaptureIndex | None:
         if self._capture_index is False:
@@ -319,7 +323,7 @@ def _gzip_member_complete(fh: BinaryIO, offset: int, length: int) -> bool:
     return decompressor.eof
 
 
-@dataclass
+@dataclass(slots=True)
 class _Resolved:
     """What a later server-not-modified revisit of the same URL inherits."""
 
