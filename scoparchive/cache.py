@@ -222,12 +222,6 @@ class ParseCache:
             raise KeyError(key)
         return decode_fragments(row[0])
 
-    def put(self, capture: Capture, parsed: Parsed) -> None:
-        page = parsed.page
-        self.put_encoded(cache_key(capture), parsed.fingerprint, parsed.body_sha256,
-                         encode_summary(page), encode_fragments(capture.url, page),
-                         encode_page(page))
-
     def put_encoded(self, key: tuple[str, str, str] | None, fingerprint: str, body_sha256: str,
                     summary: str, fragments: bytes, page: bytes) -> None:
         """An entry encoded already (``encode_summary``, ``encode_fragments``,
