@@ -131,7 +131,7 @@ def build(
         try:
             history = replay_history(reader, on_capture, parser=parser, with_skipped=True)
             report = _build_from(history, out_dir, strict, thresholds_path, metadata_template,
-                                 archive_dir, parser.cache, inputs)
+                                 archive_dir, cache, parser.map, inputs)
         finally:
             parser.close()
             if cache is not None:
@@ -144,7 +144,7 @@ def build(
 
 def _build_from(history: History, out_dir: Path, strict: bool, thresholds_path: Path | None,
                 metadata_template: Path | None, archive_dir: Path,
-                cache: ParseCache, inputs: str) -> BuildReport:
+                memo: ParseCache | None, mapper: Callable, inputs: str) -> BuildReport:
     if not history.pages:
         raise BuildError(f"{archive_dir}: the archive holds no HTML page with content")
     completeness = Completeness()
@@ -165,7 +165,7 @@ def _build_from(history: History, out_dir: Path, strict: bool, thresholds_path: 
     build_dir = _new_build_dir(out_dir)
     try:
         database, row_counts = _write_outputs(build_dir, profile, history, run_ids,
-                                              metadata_template, cache)
+                                              metadata_template, memo, mapper)
         quality = completeness.report(thresholds)
         quality["alarms"] = [alarm.to_dict() for alarm in alarms]
         quality["alarm_settings"] = alarm_settings.to_dict()
@@ -276,10 +276,11 @@ def _open_archive(archive_dir: Path) -> ArchiveReader:
 
 
 def _write_outputs(build_dir: Path, profile, history: History, run_ids: list[str],
-                   metadata_template: Path | None, cache: ParseCache
+                   metadata_template: Path | None, memo: ParseCache | None, mapper: Callable
                    ) -> tuple[Path, dict[str, int]]:
     """The tables (Parquet and SQLite, streamed: ``iter_rows``), datapackage.json and
-    Datasette's metadata.json; the database's path and the rows per table."""
+    Datasette's metadata.json; the database's path and the rows per table. ``memo``: the
+    archive's cache (None: ``--no-cache``); ``mapper``: the parser's pool."""
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     provenance = {
         "source_site": profile.base_url,
@@ -293,7 +294,7 @@ def _write_outputs(build_dir: Path, profile, history: History, run_ids: list[str
     parquet_dir.mkdir()
     database = build_dir / f"{profile.name}.db"
     writer = TablesWriter(parquet_dir, database, TABLES, VIEWS, provenance)
-    for name, row in iter_rows(history, cache):
+    for name, row in iter_rows(history, memo, mapper):
         writer.add(name, row)
     row_counts = writer.close()
     write_datapackage(

@@ -41,7 +41,7 @@ CACHE_DIR = ".cache"
 CACHE_FILE = "parsed-pages.sqlite"
 #: The layout of the cache file; a file of another layout is emptied. Bump it too when the build
 #: changes what it hands to the page objects (``build.ArchivedPageParser``).
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 #: What a parse depends on, relative to the package: the page objects, the text helpers, the
 #: records they fill, the site profiles and the reference data (department names, communes);
 #: and what is cached with it: the page's rows (``dataset.fragments``, which read the schema)
@@ -103,9 +103,11 @@ class ParseCache:
     """Parsed pages by (parser version, payload digest, URL, Content-Type), in one SQLite file.
 
     An entry holds the page's content fingerprint, the payload's SHA-256, the page's summary
-    (``PageSummary``) and the page itself, compressed. ``get`` reads all but the page, which is
-    read again each time it is asked for (``load_page``): a replay keeps summaries in memory,
-    never the pages.
+    (``PageSummary``) and its rows (``dataset.fragments``), compressed: what a build reads of a
+    page. ``get`` reads all but the rows, which are read again each time they are asked for
+    (``load_fragments``): a replay keeps summaries in memory, never the rows. The page itself is
+    not kept: encoding it cost a build more than parsing it again the rare times it is asked
+    for (``Parsed.load_page``, which the replay points at the archive).
 
     Entries are buffered and written in short transactions; ``close()`` writes the rest and drops
     the entries of other parser versions, which no build of this code can use.
@@ -115,7 +117,7 @@ class ParseCache:
         self.path = Path(path)
         self.version = version or parser_version()
         #: Entries not yet written, readable at once (a revisit later in the same replay).
-        self._pending: dict[tuple[str, str, str], tuple[str, str, str, bytes, bytes]] = {}
+        self._pending: dict[tuple[str, str, str], tuple[str, str, str, bytes]] = {}
         #: (fingerprint, body sha256, summary) of the keys of the window being replayed
         #: (``read_ahead``): one query per window instead of two per capture.
         self._ahead: dict[tuple[str, str, str], tuple[str, str, str]] = {}
@@ -135,16 +137,16 @@ class ParseCache:
             return None
 
     def get(self, capture: Capture) -> Parsed | None:
-        """The entry of the capture's payload, its page not loaded yet."""
+        """The entry of the capture's payload, its rows not loaded yet. Its ``load_page``
+        raises ``KeyError``: the cache keeps no pages (``ArchivedPageParser`` parses the payload
+        again)."""
         key = cache_key(capture) or _UNKEYED
         pending = self._pending.get(key)
         if pending is not None:
-            fingerprint, body_sha256, summary, fragments, page = pending
+            fingerprint, body_sha256, summary, fragments = pending
             if key == _UNKEYED:
-                load = functools.partial(decode_page, page)
                 load_fragments = functools.partial(decode_fragments, fragments)
             else:
-                load = functools.partial(self.load_page, key)
                 load_fragments = functools.partial(self.load_fragments, key)
         else:
             row = self._ahead.get(key) or self._ahead_before.get(key) or self._select(
@@ -152,10 +154,9 @@ class ParseCache:
             if row is None:
                 return None
             fingerprint, body_sha256, summary = row
-            load = functools.partial(self.load_page, key)
             load_fragments = functools.partial(self.load_fragments, key)
-        return Parsed(fingerprint, body_sha256, PageSummary.from_dict(json.loads(summary)), load,
-                      load_fragments)
+        return Parsed(fingerprint, body_sha256, PageSummary.from_dict(json.loads(summary)),
+                      functools.partial(_no_page, key), load_fragments)
 
     def has(self, key: tuple[str, str, str]) -> bool:
         return key in self._pending or key in self._ahead or self._select("1", key) is not None
@@ -205,17 +206,9 @@ class ParseCache:
         if len(self._derived_pending) >= FLUSH_EVERY:
             self._flush()
 
-    def load_page(self, key: tuple[str, str, str]) -> ParsedPage:
-        """The page of an entry; ``KeyError`` if the cache no longer holds it (it was dropped
-        after a write error)."""
-        pending = self._pending.get(key)
-        row = (pending[4],) if pending is not None else self._select("page", key)
-        if row is None:
-            raise KeyError(key)
-        return decode_page(row[0])
-
     def load_fragments(self, key: tuple[str, str, str]) -> dict:
-        """The rows of an entry's page (``dataset.fragments``); ``KeyError`` as ``load_page``."""
+        """The rows of an entry's page (``dataset.fragments``); ``KeyError`` if the cache no
+        longer holds them (they were dropped after a write error)."""
         pending = self._pending.get(key)
         row = (pending[3],) if pending is not None else self._select("fragments", key)
         if row is None:
@@ -223,11 +216,11 @@ class ParseCache:
         return decode_fragments(row[0])
 
     def put_encoded(self, key: tuple[str, str, str] | None, fingerprint: str, body_sha256: str,
-                    summary: str, fragments: bytes, page: bytes) -> None:
-        """An entry encoded already (``encode_summary``, ``encode_fragments``,
-        ``encode_page``), as a process of the build's pool sends it. Without a key (no payload
-        digest) it is kept until the next entry without one only, and never written."""
-        self._pending[key or _UNKEYED] = (fingerprint, body_sha256, summary, fragments, page)
+                    summary: str, fragments: bytes) -> None:
+        """An entry encoded already (``encode_summary``, ``encode_fragments``), as a process of
+        the build's pool sends it. Without a key (no payload digest) it is kept until the next
+        entry without one only, and never written."""
+        self._pending[key or _UNKEYED] = (fingerprint, body_sha256, summary, fragments)
         if len(self._pending) >= FLUSH_EVERY:
             self._flush()
 
@@ -292,8 +285,8 @@ class ParseCache:
             with self._db:
                 self._db.executemany(
                     "insert or replace into parsed (parser_version, payload_digest, url, "
-                    "content_type, fingerprint, body_sha256, summary, fragments, page) "
-                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "content_type, fingerprint, body_sha256, summary, fragments) "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [(self.version, *key, *entry) for key, entry in self._pending.items()],
                 )
         except sqlite3.Error as error:
@@ -321,7 +314,7 @@ def _connect(path: Path) -> sqlite3.Connection:
                 "create table if not exists parsed (parser_version text not null, "
                 "payload_digest text not null, url text not null, content_type text not null, "
                 "fingerprint text not null, body_sha256 text not null, summary text not null, "
-                "fragments blob not null, page blob not null, "
+                "fragments blob not null, "
                 "primary key (parser_version, payload_digest, url, content_type)) without rowid"
             )
             db.execute(
@@ -332,13 +325,6 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
-
-
-def encode_page(page: ParsedPage | dict) -> bytes:
-    """A parsed page (or its ``to_dict``) as the cache stores it, and as the build's
-    processes send it back."""
-    data = page if isinstance(page, dict) else page.to_dict()
-    return zlib.compress(json.dumps(data, ensure_ascii=False).encode())
 
 
 def encode_summary(page: ParsedPage) -> str:
@@ -353,8 +339,8 @@ def decode_fragments(blob: bytes) -> dict:
     return read_fragments(json.loads(zlib.decompress(blob)))
 
 
-def decode_page(blob: bytes) -> ParsedPage:
-    return ParsedPage.from_dict(json.loads(zlib.decompress(blob)))
+def _no_page(key: tuple[str, str, str]) -> ParsedPage:
+    raise KeyError(key)
 
 
 def cache_key(capture: Capture) -> tuple[str, str, str] | None:

@@ -146,7 +146,7 @@ class ParsedPage:
     extraction: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """The page as JSON values (dates as ISO strings): what the parse cache stores."""
+        """The page as JSON values (dates as ISO strings)."""
         return _to_json(self)
 
     @classmethod
@@ -164,17 +164,22 @@ class ParsedPage:
         layer found each field, not the content: those stay out, so that the same text in a new
         theme makes no new version.
         """
-        return fingerprint_of(self.to_dict())
+        # Only the fields that count are converted: the links alone are most of a page.
+        own = {name: _to_json(getattr(self, name)) for name in _field_names(ParsedPage)
+               if name not in _NOT_CONTENT}
+        if self.article:
+            own["article"] = {name: _to_json(getattr(self.article, name))
+                              for name in _field_names(type(self.article))
+                              if name not in _NOT_ARTICLE_CONTENT}
+        return _digest_of_content(own)
 
 
-def fingerprint_of(page: dict) -> str:
-    """``ParsedPage.content_fingerprint`` of a page given as ``to_dict`` gives it (unchanged)."""
-    own = {key: value for key, value in page.items()
-           if key not in ("links", "images", "extraction")}
-    if own.get("article"):
-        own["article"] = {key: value for key, value in own["article"].items()
-                          if key not in ("links", "extraction", "images", "published_date_raw",
-                                         "body_markdown")}
+#: What ``content_fingerprint`` leaves out: of a page, and of its article.
+_NOT_CONTENT = ("links", "images", "extraction")
+_NOT_ARTICLE_CONTENT = ("links", "extraction", "images", "published_date_raw", "body_markdown")
+
+
+def _digest_of_content(own: dict) -> str:
     own["teasers"] = [{key: value for key, value in teaser.items()
                        if key != "published_date_raw"} for teaser in own["teasers"]]
     own["contacts"] = sorted((contact["kind"], contact["value"]) for contact in own["contacts"])

@@ -110,11 +110,16 @@ class OrganizationFinder:
     (its legal-form mentions for the names that headings give, its name matches for all the
     names known) is kept between builds: a rebuild reads again only the pages that changed,
     unless the names known on the site changed.
+
+    ``mapper`` runs ``find_on_pages`` over tasks, in order (the build's pool of processes:
+    ``ArchivedPageParser.map``); by default, here. Pages are read in batches of
+    ``PAGES_PER_TASK``; the result is the same whatever runs them.
     """
 
-    def __init__(self, memo=None) -> None:
+    def __init__(self, memo=None, mapper: Callable = map) -> None:
         self._texts: list[_PageText] = []
         self._memo = memo
+        self._map = mapper
 
     def add(self, url: str, page: ParsedPage) -> None:
         if page.article is not None:
@@ -133,10 +138,7 @@ class OrganizationFinder:
         items = [(text, item) for text in texts for item in text.initiatives]
         heading_keys = {normalized_name(name) for _, item in items
                         for name in (item.name, *_heading_parts(item.name))}
-        heading_names = _LazyMatcher(heading_keys)
-        named = [mention for text in texts for mention in self._per_page(
-            "legal_form", text, heading_keys,
-            lambda text: _legal_form_mentions(text, heading_names.matcher))]
+        named = self._on_pages("legal_form", texts, heading_keys)
         known = {mention.key for mention in named} | {normalized_name(item.name)
                                                        for _, item in items}
         sightings = list(named)
@@ -144,40 +146,60 @@ class OrganizationFinder:
             sightings.extend(_heading_sightings(text, item, known))
         matched_keys = {sighting.key for sighting in sightings
                         if _letters(sighting.key) >= MIN_MATCH_LENGTH}
-        matcher = _LazyMatcher(matched_keys)
-        for text in texts:
-            sightings.extend(self._per_page("name_match", text, matched_keys,
-                                            lambda text: _name_matches(text, matcher.matcher)))
+        sightings.extend(self._on_pages("name_match", texts, matched_keys))
         return _organizations(sightings), _mentions(sightings)
 
-    def _per_page(self, kind: str, text: _PageText, names: set[str],
-                  find: Callable[[_PageText], Iterable[_Sighting]]) -> list[_Sighting]:
-        if self._memo is None:
-            return list(find(text))
-        context = _digest(_code_version(), *sorted(names))
-        key = _digest(text.url, str(text.published), text.packed)
-        kept = self._memo.get_derived(f"organizations/{kind}", key, context)
-        if kept is not None:
-            return [_Sighting.from_json(item) for item in json.loads(zlib.decompress(kept))]
-        found = list(find(text))
-        self._memo.put_derived(f"organizations/{kind}", key, context, zlib.compress(
-            json.dumps([sighting.to_json() for sighting in found],
-                       ensure_ascii=False).encode()))
-        return found
+    def _on_pages(self, kind: str, texts: list[_PageText], names: set[str]) -> list[_Sighting]:
+        """What ``find_on_pages`` gives on every page, in page order: from the memo for the
+        pages it holds, else found (by ``mapper``) and kept in the memo."""
+        found: list[list[_Sighting] | None] = [None] * len(texts)
+        memo_keys: list[str] = []
+        context = ""
+        if self._memo is not None:
+            context = _digest(_code_version(), *sorted(names))
+            for position, text in enumerate(texts):
+                key = _digest(text.url, str(text.published), text.packed)
+                memo_keys.append(key)
+                kept = self._memo.get_derived(f"organizations/{kind}", key, context)
+                if kept is not None:
+                    found[position] = [_Sighting.from_json(item)
+                                       for item in json.loads(zlib.decompress(kept))]
+        missing = [position for position, sightings in enumerate(found) if sightings is None]
+        batches = [missing[start:start + PAGES_PER_TASK]
+                   for start in range(0, len(missing), PAGES_PER_TASK)]
+        names_sorted = tuple(sorted(names))
+        tasks = ((kind, names_sorted, [texts[position].without_items() for position in batch])
+                 for batch in batches)
+        for batch, results in zip(batches, self._map(find_on_pages, tasks), strict=True):
+            for position, sightings in zip(batch, results, strict=True):
+                found[position] = sightings
+                if self._memo is not None:
+                    self._memo.put_derived(
+                        f"organizations/{kind}", memo_keys[position], context, zlib.compress(
+                            json.dumps([sighting.to_json() for sighting in sightings],
+                                       ensure_ascii=False).encode()))
+        return [sighting for sightings in found for sighting in sightings]
 
 
-class _LazyMatcher:
-    """A ``_Matcher`` built the first time a page that the memo does not hold needs it."""
+#: Pages per task of ``find_on_pages``: enough that sending the names known costs little.
+PAGES_PER_TASK = 64
 
-    def __init__(self, keys: set[str]):
-        self._keys = keys
-        self._matcher: _Matcher | None = None
 
-    @property
-    def matcher(self) -> _Matcher:
-        if self._matcher is None:
-            self._matcher = _Matcher(self._keys)
-        return self._matcher
+def find_on_pages(task: tuple[str, tuple[str, ...], list[_PageText]]) -> list[list[_Sighting]]:
+    """``(kind, names, pages)`` → the sightings on each page: its legal-form mentions
+    (``kind`` "legal_form", ``names``: those that headings give) or its matches of ``names``
+    ("name_match"). Runs in the build's processes: everything it needs comes in the task."""
+    kind, names, texts = task
+    matcher = _matcher_of(names)
+    find = _legal_form_mentions if kind == "legal_form" else _name_matches
+    return [list(find(text, matcher)) for text in texts]
+
+
+@functools.lru_cache(maxsize=2)
+def _matcher_of(names: tuple[str, ...]) -> _Matcher:
+    """One automaton per set of names, built in each process once (tasks of one kind share
+    their names)."""
+    return _Matcher(names)
 
 
 def _digest(*parts: str | bytes) -> str:
@@ -227,6 +249,10 @@ class _PageText:
     def texts(self) -> list[FoldedText]:
         joined = zlib.decompress(self.packed).decode()
         return [FoldedText(text) for text in joined.split("\0")] if joined else []
+
+    def without_items(self) -> _PageText:
+        """The page as the text finders read it, lighter to send to another process."""
+        return _PageText(self.url, self.published, self.packed, [])
 
 
 def _pack(texts: list[str]) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 
 from scoparchive import geo
@@ -20,15 +20,17 @@ def table_rows(history: History) -> dict[str, list[dict]]:
     return rows
 
 
-def iter_rows(history: History, memo=None) -> Iterator[tuple[str, dict]]:
+def iter_rows(history: History, memo=None, mapper: Callable = map
+              ) -> Iterator[tuple[str, dict]]:
     """(table name, row) of every table, in each table's order, as a build writes them.
 
     Pages are read one at a time, in URL order: each version's page is loaded from the parse
     cache when a row needs it and dropped after, so memory does not grow with the archive but
     for the organisations' texts (compressed) and the history itself. Each row is checked
     against the schema (``check_row``). ``memo``: the parse cache, which keeps what each page
-    gives the organisations between builds (``OrganizationFinder``)."""
-    organizations = OrganizationFinder(memo)
+    gives the organisations between builds; ``mapper``: what runs their search over the pages
+    (``OrganizationFinder``)."""
+    organizations = OrganizationFinder(memo, mapper)
     for state in sorted(history.pages.values(), key=lambda state: state.url):
         yield from _checked(_page_rows(state, organizations))
     found, mentions = organizations.finish()

@@ -4,6 +4,7 @@ replica (rendered in-process, in every markup), and in the built SQLite and Parq
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sqlite3
 from datetime import date
 
@@ -13,12 +14,14 @@ import pytest
 import yaml
 from test_history import T1, SiteArchive
 
+from scoparchive import organizations as organizations_module
 from scoparchive.build import REPO_METADATA_TEMPLATE, build
 from scoparchive.items import Article, Initiative, ParsedPage
 from scoparchive.organizations import (
     LEGAL_FORMS,
     MIN_MATCH_LENGTH,
     SOURCES,
+    OrganizationFinder,
     find_organizations,
     normalized_name,
     organization_id,
@@ -296,6 +299,22 @@ def test_the_result_does_not_depend_on_the_order_of_the_pages():
                                      "Artefacts."), item(2, "CEFIM", ["37"], "Le CEFIM."))),
     ]
     assert find_organizations(pages) == find_organizations(reversed(pages))
+
+
+def test_the_search_in_a_pool_of_processes_finds_what_it_finds_here(monkeypatch):
+    pages = replica_pages("wordpress")
+    here = OrganizationFinder()
+    for url, page in pages:
+        here.add(url, page)
+    expected = here.finish()
+    monkeypatch.setattr(organizations_module, "PAGES_PER_TASK", 3)  # many tasks, results interleaved
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        pooled = OrganizationFinder(mapper=pool.imap)
+        for url, page in pages:
+            pooled.add(url, page)
+        assert pooled.finish() == expected
+    assert expected[0] and expected[1]
 
 
 # --- the replica ------------------------------------------------------------------------------

@@ -30,13 +30,11 @@ from scoparchive.cache import (
     ParseCache,
     cache_key,
     decode_fragments,
-    decode_page,
     encode_fragments,
-    encode_page,
     encode_summary,
 )
 from scoparchive.history import History, Parsed
-from scoparchive.items import ParsedPage, fingerprint_of
+from scoparchive.items import ParsedPage
 from scoparchive.pages import parse_page
 from scoparchive.profiles import profile_for_url
 
@@ -45,6 +43,8 @@ from scoparchive.profiles import profile_for_url
 WINDOW = 256
 #: Under this many payloads to parse, starting processes costs more than it saves.
 MIN_POOL_TASKS = 24
+#: The same for batches of other work (``ArchivedPageParser.map``) when no process runs yet.
+MIN_POOL_BATCHES = 4
 
 
 def default_jobs() -> int:
@@ -185,23 +185,38 @@ class ArchivedPageParser:
             self._fresh.remove(key)
         else:
             self.from_cache += 1
+        task = self._task(capture, key) or _empty_task(capture, key)
+        parsed.load_page = functools.partial(self._parse_again, task)
         if key is not None:
-            task = self._task(capture, key) or _empty_task(capture, key)
-            parsed.load_page = functools.partial(self._load, key, task, page=True)
-            parsed.load_fragments = functools.partial(self._load, key, task, page=False)
+            parsed.load_fragments = functools.partial(self._load_fragments, key, task)
         return parsed
 
-    def _load(self, key: tuple[str, str, str], task: ParseTask, *, page: bool
-              ) -> ParsedPage | dict:
-        """The page of a parse, or its rows, from the cache; parsed again if the cache lost
-        them (a write that failed during the build)."""
+    def _parse_again(self, task: ParseTask) -> ParsedPage:
+        """The page of a payload, parsed again from the archive: the cache keeps its rows and
+        summary, not the page."""
+        return _parse(task, self._body(task))
+
+    def _load_fragments(self, key: tuple[str, str, str], task: ParseTask) -> dict:
+        """The rows of a parse, from the cache; parsed again if the cache lost them (a write
+        that failed during the build)."""
         try:
-            return self.cache.load_page(key) if page else self.cache.load_fragments(key)
+            return self.cache.load_fragments(key)
         except KeyError:
-            body = self.reader.read_capture(task.warc_file, task.offset).body or b"" \
-                if task.warc_file else b""
-            entry = parse_entry(task, body)
-            return decode_page(entry[4]) if page else decode_fragments(entry[3])
+            return decode_fragments(parse_entry(task, self._body(task))[3])
+
+    def _body(self, task: ParseTask) -> bytes:
+        if not task.warc_file:
+            return b""
+        return self.reader.read_capture(task.warc_file, task.offset).body or b""
+
+    def map(self, function: Callable, tasks: Iterable) -> Iterator:
+        """``function`` over ``tasks``, results in order: in the pool when this build has more
+        than one process and enough tasks, else here. ``function`` is a module's own, that
+        the processes import by name."""
+        tasks = list(tasks)
+        if self.jobs > 1 and (self._pool is not None or len(tasks) >= MIN_POOL_BATCHES):
+            return self._ensure_pool().imap(function, tasks)
+        return map(function, tasks)
 
     # --- parsing ahead ---------------------------------------------------------------------
 
@@ -234,7 +249,7 @@ class ArchivedPageParser:
             self._in_flight.discard(key)
         yield from window
 
-    def _store(self, key, entry: tuple[str, str, str, bytes, bytes]) -> None:
+    def _store(self, key, entry: tuple[str, str, str, bytes]) -> None:
         self.parsed += 1
         self._fresh.add(key)
         self.cache.put_encoded(key, *entry)
@@ -264,7 +279,7 @@ class _Flight:
     """The parses of one window, under way: the tasks, and their results in the same order."""
 
     tasks: dict[tuple[str, str, str], ParseTask]
-    entries: Iterator[tuple[str, str, str, bytes, bytes]]
+    entries: Iterator[tuple[str, str, str, bytes]]
 
 
 def _may_be_parsed(capture: Capture) -> bool:
@@ -279,21 +294,24 @@ def _empty_task(capture: Capture, key) -> ParseTask:
                      capture.captured_at.date(), "", 0)
 
 
-def parse_task(task: ParseTask, reader: ArchiveReader) -> tuple[str, str, str, bytes, bytes]:
+def parse_task(task: ParseTask, reader: ArchiveReader) -> tuple[str, str, str, bytes]:
     body = reader.read_capture(task.warc_file, task.offset).body or b""
     return parse_entry(task, body)
 
 
-def parse_entry(task: ParseTask, body: bytes) -> tuple[str, str, str, bytes, bytes]:
-    """(content fingerprint, payload sha256, summary, rows, page) of one payload, encoded as
-    the parse cache stores them."""
+def parse_entry(task: ParseTask, body: bytes) -> tuple[str, str, str, bytes]:
+    """(content fingerprint, payload sha256, summary, rows) of one payload, encoded as the
+    parse cache stores them."""
+    page = _parse(task, body)
+    return (page.content_fingerprint(), hashlib.sha256(body).hexdigest(), encode_summary(page),
+            encode_fragments(task.url, page))
+
+
+def _parse(task: ParseTask, body: bytes) -> ParsedPage:
     # The capture's day dates a "le 4 avril" without a year: a payload is parsed once, at
     # its first capture, the day the page was first seen so.
-    page = parse_page(task.url, body, profile=profile_for_url(task.url),
+    return parse_page(task.url, body, profile=profile_for_url(task.url),
                       content_type=task.content_type, captured=task.captured)
-    data = page.to_dict()
-    return (fingerprint_of(data), hashlib.sha256(body).hexdigest(), encode_summary(page),
-            encode_fragments(task.url, page), encode_page(data))
 
 
 # --- in a process of the pool -----------------------------------------------------------------
@@ -306,5 +324,5 @@ def _start_worker(archive_dir: str) -> None:
     _worker_reader = ArchiveReader(Path(archive_dir))
 
 
-def _parse_in_worker(task: ParseTask) -> tuple[str, str, str, bytes, bytes]:
+def _parse_in_worker(task: ParseTask) -> tuple[str, str, str, bytes]:
     return parse_task(task, _worker_reader)

@@ -307,9 +307,9 @@ class _Reading:
         outer_blocks: list[tuple[str, int, int, str | None]] = []
         outer_links: list[bool] = []
         for event, element in etree.iterwalk(root, events=("start", "end")):
+            # The parser drops comments and processing instructions (``_PARSER``): every node
+            # met is an element, its tag a str.
             tag = element.tag
-            if tag.__class__ is not str:  # a comment or a processing instruction, tail too
-                continue
             if event == "start":
                 text = element.text
                 if tag in _BLOCK_TAGS:
