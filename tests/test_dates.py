@@ -151,3 +151,9 @@ def test_a_sentence_that_opens_on_a_date_is_no_byline(text):
 ])  # fmt: skip
 def test_bylines_in_their_usual_forms(text, expected):
     assert find_published_date(text, reference=date(2024, 11, 5)).value == expected
+
+
+def test_a_29_february_without_its_year_is_read_within_the_year_before_the_capture_only():
+    assert read_date("le 29 février", reference=date(2000, 3, 1)).value == date(2000, 2, 29)
+    assert read_date("le 29 février", reference=date(2001, 2, 27)).value == date(2000, 2, 29)
+    assert read_date("le 29 février", reference=date(2001, 3, 1)) is None  # 367 days back

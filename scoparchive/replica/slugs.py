@@ -7,22 +7,19 @@ Known from the published URLs: the title lowercased, accents stripped, apostroph
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from scoparchive.text.folding import fold_accents
 
 MAX_SLUG_LENGTH = 100
 
-# Ligatures have no Unicode decomposition, so NFKD alone would drop them.
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
-_APOSTROPHES = re.compile(r"['’ʼ‘`]")
+#: What is left of a folded title between words: spaces, and letters outside a–z that have no
+#: plain form (``ł``), which the CMS drops too.
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def slugify(title: str, max_length: int = MAX_SLUG_LENGTH) -> str:
     """``"Mois de l'ESS 2024 : notre sélection"`` → ``"mois-de-l-ess-2024-notre-selection"``."""
-    text = _APOSTROPHES.sub(" ", title.translate(_LIGATURES))
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(char for char in text if not unicodedata.combining(char)).lower()
-    words = [word for word in _NON_WORD.split(text) if word]
+    words = [word for word in _NON_WORD.split(fold_accents(title)) if word]
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word

@@ -12,9 +12,10 @@ was captured): the latest such day not after it. Without one, it is not read: ne
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, timedelta
 from typing import NamedTuple
+
+from scoparchive.text.folding import fold_accents
 
 
 class DateMatch(NamedTuple):
@@ -184,16 +185,17 @@ def _match_date(match: re.Match, reference: date | None) -> DateMatch | None:
 
 
 def _yearless(month: int, day: int, reference: date | None) -> date | None:
-    """The latest ``day``/``month`` not after ``reference`` (a day of slack)."""
+    """The latest ``day``/``month`` not after ``reference`` (a day of slack), within the year
+    before it: a 29 February more than a year back is no date a page writes without its year."""
     if reference is None:
         return None
+    latest = reference + _YEARLESS_SLACK
     for year in (reference.year + 1, reference.year, reference.year - 1):
         value = _safe_date(year, month, day)
-        if value and value <= reference + _YEARLESS_SLACK:
-            return value
+        if value and value <= latest:
+            return value if value > latest - timedelta(days=366) else None
     return None
 
 
 def _month_key(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
-    return plain.rstrip(".")
+    return fold_accents(name).strip()  # "Févr." → "fevr"
