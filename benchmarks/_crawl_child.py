@@ -69,17 +69,19 @@ def _scrapy_stats(stats: dict) -> dict:
 
 
 def ours(site_url: str, archive_dir: str) -> dict:
-    from scoparchive.crawl import crawl
+    from scoparchive.crawling import crawl
+    from scoparchive.dataset.run_summary import summarise_run
 
     imported = time.monotonic()
     result = crawl(Path(archive_dir), site_url=site_url, log_level="NONE",
                    settings=dict(WIRE_EXTENSION))
+    changes = summarise_run(result.archive_dir, result.run_id)
     finished = time.monotonic()
-    changes = result.changes
     return {
         "import_s": imported - STARTED,
         "scrapy_s": result.seconds,  # around CrawlerProcess.start(), as for the bare spider
-        "crawl_call_s": finished - imported,  # crawl(): + lock, run summary (replays history)
+        # crawl() (+ the lock) and the run summary (replays history), as `scoparchive crawl` runs
+        "crawl_call_s": finished - imported,
         "responses": result.responses,
         "bytes_received": result.bytes,
         "errors": result.errors,
@@ -95,7 +97,7 @@ def bare(site_url: str) -> dict:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from scoparchive import settings as ours_settings
+    from scoparchive.crawling import settings as ours_settings
 
     host = urlsplit(site_url).netloc
 

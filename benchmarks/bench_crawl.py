@@ -6,7 +6,8 @@ this process for the whole benchmark, each step in its own subprocess (``_crawl_
 1. ``bare``: a minimal ``scrapy.Spider`` following every same-host ``a[href]`` and ``img[src]``,
    with scoparchive's concurrency (``CONCURRENT_REQUESTS``, ``..._PER_DOMAIN``) and request
    headers, delay 0, robots.txt obeyed, no archive, no page objects;
-2. ``first``: ``scoparchive.crawl.crawl()`` (what ``scoparchive crawl`` runs) into a new archive;
+2. ``first``: ``scoparchive.crawling.crawl()`` and the run summary (what ``scoparchive crawl``
+   runs) into a new archive;
 3. ``recrawl``: the same into the same archive, the replica unchanged;
 4. ``build_full``: ``scoparchive.build.build()`` of that archive, its parse cache
    (``<archive>/.cache``) deleted first: every capture is parsed;

@@ -61,9 +61,9 @@ def crawl(site_url, archive_dir, delay, max_pages, contact, resume, overrides, v
         if not equals or not name:
             raise UserError(f"--set takes NAME=VALUE, not {override!r}")
         settings[name.strip()] = value
-    result = _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbose,
-                        contact)
-    _print_crawl_report(result)
+    result, changes = _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings,
+                                 verbose, contact)
+    _print_crawl_report(result, changes)
 
 
 @main.command()
@@ -155,7 +155,8 @@ def demo(port, replica_port, no_serve):
 def _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbose, contact=None):
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from scoparchive.crawl import CrawlError, crawl
+    from scoparchive.crawling import CrawlError, crawl
+    from scoparchive.dataset.run_summary import summarise_run
 
     counts = {"responses": 0, "bytes": 0}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -169,15 +170,16 @@ def _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbos
                             f"{counts['bytes'] / 1024:.0f} KiB · {status} {url}")
 
         try:
-            return crawl(archive_dir, site_url=site_url, delay=delay, max_pages=max_pages,
-                         resume=resume, log_level="INFO" if verbose else "NONE",
-                         on_response=on_response, settings=settings, contact=contact)
+            result = crawl(archive_dir, site_url=site_url, delay=delay, max_pages=max_pages,
+                           resume=resume, log_level="INFO" if verbose else "NONE",
+                           on_response=on_response, settings=settings, contact=contact)
         except CrawlError as error:
             raise UserError(str(error)) from error
+        return result, summarise_run(result.archive_dir, result.run_id)
 
 
-def _print_crawl_report(result) -> None:
-    stats, changes = result.stats, result.changes
+def _print_crawl_report(result, changes) -> None:
+    stats = result.stats
     skipped = sum(v for k, v in stats.items() if k.startswith("scoparchive/skipped/"))
     table = RichTable(title=f"crawl {result.run_id}", show_header=False)
     for label, value in (

@@ -395,7 +395,7 @@ def test_at_most_two_requests_at_once(tmp_path):
 
 
 def test_scrapy_crawl_on_a_locked_archive_fetches_nothing(tmp_path, replica):
-    from scoparchive.recrawl import ArchiveLock
+    from scoparchive.crawling.recrawl import ArchiveLock
 
     lock = ArchiveLock(tmp_path / "archive").acquire()
     try:

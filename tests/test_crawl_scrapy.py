@@ -15,8 +15,8 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from scoparchive.archive import ArchiveReader
-from scoparchive.crawl import crawl_settings
-from scoparchive.spiders.site import SiteSpider
+from scoparchive.crawling import crawl_settings
+from scoparchive.crawling.spider import SiteSpider
 from scoparchive.urls import is_loopback
 
 REAL_SITE = "https://les-scop-idf.coop/"
@@ -37,7 +37,7 @@ def scrapy_crawl_settings(site_url: str | None, **cmdline) -> Settings:
     """Settings as `scrapy crawl site -a site_url=URL -s NAME=VALUE` makes them (scrapy.cfg names
     the module)."""
     settings = Settings()
-    settings.setmodule("scoparchive.settings", priority="project")
+    settings.setmodule("scoparchive.crawling.settings", priority="project")
     settings.setdict(cmdline, priority="cmdline")
     return spider_settings(settings, **({"site_url": site_url} if site_url else {}))
 

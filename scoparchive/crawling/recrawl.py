@@ -1,5 +1,6 @@
 """What a new crawl knows from the archive: validators for conditional requests, the archived copy
-of a page it need not fetch again, the pages it must check are still there, and the run to resume.
+of a page it need not fetch again, the pages it must check are still there, and the run to resume;
+and the lock that keeps two crawls off one archive.
 
 Loaded once when a crawl starts, from the archive alone.
 """

@@ -1,4 +1,10 @@
-"""Run a crawl in this process: Scrapy, the site spider and the archive middleware.
+"""`scoparchive crawl`: one crawl in this process, with the settings of `scrapy crawl site` and the
+command's options over them.
+
+What the crawl session (``session.py``) cannot do from inside Scrapy happens here, around it: the
+archive is locked before Scrapy starts and until it stops, so that the run to resume is read from
+an archive no other crawl is writing, and the spider is made with that run's site; a crawl that
+cannot start, or reached nothing, is told in one line.
 
 Scrapy's reactor runs once per process: a program that crawls twice starts a process per crawl
 (the CLI does, and so do the tests).
@@ -15,26 +21,17 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 
 from scoparchive import __version__
-from scoparchive.archive import ArchiveReader
-from scoparchive.middlewares import new_run_id
+from scoparchive.crawling.recrawl import ArchiveLock, ArchiveLocked, run_to_resume
+from scoparchive.crawling.session import new_run_id
+from scoparchive.crawling.spider import SiteSpider
 from scoparchive.profiles import DEFAULT_PROFILE
-from scoparchive.recrawl import ArchiveLock, ArchiveLocked, run_to_resume
-from scoparchive.spiders.site import SiteSpider
 
 
 class CrawlError(Exception):
     """A crawl that cannot start or reached nothing; the message is one line for a person."""
-
-
-@dataclass
-class RunChanges:
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    removed: int = 0
 
 
 @dataclass
@@ -48,7 +45,6 @@ class CrawlResult:
     seconds: float
     finish_reason: str
     stats: dict = field(default_factory=dict)
-    changes: RunChanges = field(default_factory=RunChanges)
 
 
 def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
@@ -56,7 +52,7 @@ def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
                    resume: bool = False, overrides: dict | None = None,
                    contact: str | None = None) -> Settings:
     settings = Settings()
-    settings.setmodule("scoparchive.settings", priority="project")
+    settings.setmodule("scoparchive.crawling.settings", priority="project")
     settings.setdict({
         "ARCHIVE_DIR": str(archive_dir),
         "SITE_URL": site_url,
@@ -76,7 +72,14 @@ def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
         settings.set("USER_AGENT", settings.get("USER_AGENT_TEMPLATE").format(
             version=__version__, contact=contact), priority="cmdline")
         settings.set("ARCHIVE_OPERATOR", contact, priority="cmdline")
-    settings.setdict(overrides or {}, priority="cmdline")
+    for name, value in (overrides or {}).items():
+        components = settings.get(name)
+        if isinstance(value, dict) and isinstance(components, BaseSettings):
+            # Added to the project's components, not put in their place: without the session
+            # extension and the archive middleware there is no crawl.
+            components.update(value, priority="cmdline")
+        else:
+            settings.set(name, value, priority="cmdline")
     return settings
 
 
@@ -117,9 +120,8 @@ def crawl(
             raise CrawlError(f"{site_url}: nothing was crawled (Scrapy finished with "
                              f"{stats.get('finish_reason', 'no reason')!r}; rerun with -v)")
         raise CrawlError(f"{site_url}: the site could not be reached ({reason})")
-    run_id = stats["scoparchive/run_id"]
     return CrawlResult(
-        run_id=run_id,
+        run_id=stats["scoparchive/run_id"],
         archive_dir=archive_dir,
         site_url=site_url,
         responses=stats.get("scoparchive/archived", 0),
@@ -128,7 +130,6 @@ def crawl(
         seconds=seconds,
         finish_reason=str(stats.get("finish_reason", "")),
         stats=stats,
-        changes=summarise_run(archive_dir, run_id),
     )
 
 
@@ -147,28 +148,6 @@ def _run_scrapy(archive_dir, site_url, delay, max_pages, resume, log_level, on_r
     process.crawl(crawler, site_url=site_url)
     process.start()
     return (crawler.stats.get_stats() if crawler.stats else {}), time.monotonic() - started
-
-
-def summarise_run(archive_dir: Path, run_id: str) -> RunChanges:
-    """New, changed, unchanged and removed pages of a run, judged on the pages' extracted content
-    exactly as the build judges them: the history is replayed from the archive, with the parses
-    of earlier builds and crawls taken from the archive's cache."""
-    from scoparchive.cache import ParseCache
-    from scoparchive.dataset.replay import ArchivedPageParser, replay_history
-
-    reader = ArchiveReader(archive_dir)
-    cache = ParseCache.for_archive(archive_dir)
-    try:
-        with ArchivedPageParser(reader, cache) as parser:
-            history = replay_history(reader, parser=parser, with_skipped=True)
-    finally:
-        if cache is not None:
-            cache.close()
-    run = history.runs.get(run_id)
-    if run is None:
-        return RunChanges()
-    return RunChanges(new=run.pages_new, changed=run.pages_changed,
-                      unchanged=run.pages_unchanged, removed=run.pages_removed)
 
 
 def _skipped(stats: dict) -> int:

@@ -1,8 +1,9 @@
 """Scrapy settings: polite by default against the real site.
 
 ``scrapy crawl site`` reads this module through scrapy.cfg; ``scoparchive crawl`` starts from it and
-overrides what its options say. Both get the same defaults: what depends on the site (no delay for
-a site on this machine) is decided by the spider (``scoparchive/spiders/site.py``).
+overrides what its options say. Both get the same defaults, and the same crawl session (an
+extension): what depends on the site (no delay for a site on this machine) is decided by the
+spider (``scoparchive/crawling/spider.py``).
 """
 
 from scrapy.settings import default_settings as _scrapy_defaults
@@ -11,8 +12,7 @@ from scoparchive import __version__
 from scoparchive.profiles import DEFAULT_PROFILE
 
 BOT_NAME = "scoparchive"
-SPIDER_MODULES = ["scoparchive.spiders"]
-NEWSPIDER_MODULE = "scoparchive.spiders"
+SPIDER_MODULES = ["scoparchive.crawling.spider"]
 
 USER_AGENT_TEMPLATE = "scoparchive/{version} (web archiving of the union's public site; +{contact})"
 USER_AGENT = USER_AGENT_TEMPLATE.format(version=__version__, contact=DEFAULT_PROFILE.contact_url)
@@ -52,16 +52,19 @@ RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 RETRY_AFTER_MAX = 300.0
 
+EXTENSIONS = {
+    "scoparchive.crawling.session.CrawlSession": 0,
+}
 DOWNLOADER_MIDDLEWARES = {
     # Scope is checked on every request, redirects included, before anything is sent.
-    "scoparchive.middlewares.ScopeMiddleware": 60,
+    "scoparchive.crawling.middlewares.scope.ScopeMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "scoparchive.middlewares.BackoffRetryMiddleware": 550,
-    "scoparchive.middlewares.RecrawlMiddleware": 940,
-    "scoparchive.middlewares.HostConcurrencyMiddleware": 945,
+    "scoparchive.crawling.middlewares.retry.BackoffRetryMiddleware": 550,
+    "scoparchive.crawling.middlewares.recrawl.RecrawlMiddleware": 940,
+    "scoparchive.crawling.middlewares.host_concurrency.HostConcurrencyMiddleware": 945,
     # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600), so that the archive keeps
     # every response as received: still compressed, redirects and errors included.
-    "scoparchive.middlewares.ArchiveMiddleware": 950,
+    "scoparchive.crawling.middlewares.archive.ArchiveMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "scoparchive.pipelines.completeness.CompletenessPipeline": 800,
