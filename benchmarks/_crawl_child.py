@@ -136,7 +136,7 @@ def bare(site_url: str) -> dict:
 
 
 def build(archive_dir: str, out_dir: str) -> dict:
-    from scoparchive.build import build as build_datasets
+    from scoparchive.dataset.build import build as build_datasets
 
     imported = time.monotonic()
     report = build_datasets(Path(archive_dir), Path(out_dir))

@@ -9,7 +9,7 @@ this process for the whole benchmark, each step in its own subprocess (``_crawl_
 2. ``first``: ``scoparchive.crawling.crawl()`` and the run summary (what ``scoparchive crawl``
    runs) into a new archive;
 3. ``recrawl``: the same into the same archive, the replica unchanged;
-4. ``build_full``: ``scoparchive.build.build()`` of that archive, its parse cache
+4. ``build_full``: ``scoparchive.dataset.build.build()`` of that archive, its parse cache
    (``<archive>/.cache``) deleted first: every capture is parsed;
 5. ``build_again``: the same build once more (the parse cache now warm).
 

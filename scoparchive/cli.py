@@ -204,7 +204,7 @@ def _print_crawl_report(result, changes) -> None:
 
 def _run_build(archive_dir, out_dir, strict, thresholds, use_cache=True, jobs=None):
     from scoparchive.archive.model import ArchiveError
-    from scoparchive.build import BuildError, build
+    from scoparchive.dataset.build import BuildError, build
 
     try:
         with console.status("reading the archive") as status:
@@ -268,7 +268,7 @@ def _print_alarms(alarms) -> None:
 
 
 def _serve(out_dir: Path, port: int, host: str, open_browser: bool) -> None:
-    from scoparchive.build import database_path
+    from scoparchive.dataset.build import database_path
 
     database = database_path(out_dir)
     if database is None:

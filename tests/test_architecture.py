@@ -1,5 +1,5 @@
-"""How the package is laid out: the crawl is a wing of its own that does not import the build,
-and the modules it replaced are gone."""
+"""How the package is laid out: the crawl and the datasets are wings of their own that do not
+import each other, and the modules they replaced are gone."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO
 
 #: What the crawl must never load: the archive is its only link to the datasets.
-BUILD_MODULES = ("scoparchive.build", "scoparchive.dataset")
+BUILD_MODULES = ("scoparchive.dataset",)
 
 #: Every module of the crawl, and every component its settings name (Scrapy loads them by path),
 #: imported in a fresh interpreter.
@@ -61,6 +61,42 @@ def test_the_crawl_does_not_import_the_build(crawl_imports):
     "scoparchive.settings", "scoparchive.spiders",
 ])
 def test_the_modules_the_crawl_replaced_are_gone(module):
+    assert importlib.util.find_spec(module) is None, f"{module} still exists"
+
+
+#: Every module of the dataset wing, imported in a fresh interpreter.
+IMPORT_THE_DATASETS = """
+import importlib, json, pkgutil, sys
+import scoparchive.dataset as dataset
+
+modules = sorted(info.name for info in pkgutil.walk_packages(dataset.__path__,
+                                                              "scoparchive.dataset."))
+for name in modules:
+    importlib.import_module(name)
+print(json.dumps({"modules": modules, "loaded": sorted(sys.modules)}))
+"""
+
+
+@pytest.fixture(scope="module")
+def dataset_imports() -> dict:
+    done = subprocess.run([sys.executable, "-c", IMPORT_THE_DATASETS], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(done.stdout)
+
+
+def test_the_datasets_do_not_import_the_crawl(dataset_imports):
+    assert {"scoparchive.dataset.replay", "scoparchive.dataset.history",
+            "scoparchive.dataset.build"} <= set(dataset_imports["modules"])
+    imported_crawl = [name for name in dataset_imports["loaded"]
+                      if name == "scrapy" or name.startswith(("scrapy.", "scoparchive.crawling"))]
+    assert imported_crawl == []
+
+
+@pytest.mark.parametrize("module", [
+    "scoparchive.build", "scoparchive.cache", "scoparchive.history", "scoparchive.records",
+    "scoparchive.organizations", "scoparchive.pipelines.drift",
+])
+def test_the_modules_the_datasets_replaced_are_gone(module):
     assert importlib.util.find_spec(module) is None, f"{module} still exists"
 
 

@@ -20,8 +20,8 @@ from test_history import T1, T2, SiteArchive
 
 import scoparchive
 from scoparchive.archive import ArchiveReader
-from scoparchive.build import BuildError, build
-from scoparchive.cache import ParseCache, cache_path, parser_files, parser_version
+from scoparchive.dataset.build import BuildError, build
+from scoparchive.dataset.cache import ParseCache, cache_path, parser_files, parser_version
 from scoparchive.items import ParsedPage
 from scoparchive.pages import parse_page
 from scoparchive.schema import TABLES

@@ -17,8 +17,8 @@ import pytest
 import yaml
 from test_history import Story
 
-from scoparchive.build import REPO_METADATA_TEMPLATE, build
-from scoparchive.cache import parser_version
+from scoparchive.dataset.build import REPO_METADATA_TEMPLATE, build
+from scoparchive.dataset.cache import parser_version
 from scoparchive.schema import SCHEMA_VERSION, TABLES, VIEWS
 from scoparchive.writers.sqlite import FTS_TOKENIZER
 

@@ -23,12 +23,9 @@ from conftest import run_cli
 import scoparchive
 from scoparchive import cli
 from scoparchive.archive.model import Capture, Headers
-from scoparchive.build import BuildError, build
 from scoparchive.cli import main
-from scoparchive.history import History, Parsed
-from scoparchive.items import Article, ParsedPage, Teaser
-from scoparchive.pipelines.completeness import Completeness, load_alarm_settings, load_thresholds
-from scoparchive.pipelines.drift import (
+from scoparchive.dataset.build import BuildError, build
+from scoparchive.dataset.drift import (
     Alarm,
     AlarmSettings,
     drift_alarms,
@@ -37,6 +34,9 @@ from scoparchive.pipelines.drift import (
     type_counts_by_run,
     type_share_alarms,
 )
+from scoparchive.dataset.history import History, Parsed
+from scoparchive.items import Article, ParsedPage, Teaser
+from scoparchive.pipelines.completeness import Completeness, load_alarm_settings, load_thresholds
 from scoparchive.replica import ReplicaServer
 from scoparchive.replica.model import ReplicaSite
 

@@ -18,8 +18,8 @@ import pytest
 from conftest import run_cli
 
 from scoparchive.archive import ArchiveReader, ArchiveWriter
+from scoparchive.dataset.records import table_rows
 from scoparchive.dataset.replay import replay_history
-from scoparchive.records import table_rows
 from scoparchive.replica import ReplicaServer
 from scoparchive.replica.app import ReplicaApp
 from scoparchive.replica.model import ReplicaSite

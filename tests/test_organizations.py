@@ -14,10 +14,9 @@ import pytest
 import yaml
 from test_history import T1, SiteArchive
 
-from scoparchive import organizations as organizations_module
-from scoparchive.build import REPO_METADATA_TEMPLATE, build
-from scoparchive.items import Article, Initiative, ParsedPage
-from scoparchive.organizations import (
+from scoparchive.dataset import organizations as organizations_module
+from scoparchive.dataset.build import REPO_METADATA_TEMPLATE, build
+from scoparchive.dataset.organizations import (
     LEGAL_FORMS,
     MIN_MATCH_LENGTH,
     SOURCES,
@@ -26,6 +25,7 @@ from scoparchive.organizations import (
     normalized_name,
     organization_id,
 )
+from scoparchive.items import Article, Initiative, ParsedPage
 from scoparchive.pages import extract
 from scoparchive.profiles import DEFAULT_PROFILE
 from scoparchive.replica.app import ReplicaApp

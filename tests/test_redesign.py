@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from scoparchive.build import build
+from scoparchive.dataset.build import build
 from scoparchive.replica import ReplicaServer
 from scoparchive.replica.app import ReplicaApp
 

@@ -95,7 +95,7 @@ def test_the_installed_wheel_crawls_builds_and_serves_from_an_empty_folder(insta
 
     # scoparchive comes from the wheel in the new environment, never from the checkout.
     where = run(installed / "python", "-c",
-                "import scoparchive, scoparchive.build as b; "
+                "import scoparchive, scoparchive.dataset.build as b; "
                 "print(scoparchive.__file__); print(b.REPO_METADATA_TEMPLATE)",
                 cwd=work, env=env).stdout.split()
     venv = installed.parent.resolve()

@@ -1,2 +1,17 @@
-"""The dataset wing: the archive replayed into the site's history (``replay``), then records,
-organisations, completeness and drift, written by ``scoparchive.writers``."""
+"""The datasets: the archive replayed into typed records, with no network.
+
+- ``replay``: the archive's captures in capture order, each payload parsed once (in a pool of
+  processes), into the site's history;
+- ``history``: the pages' states and versions, a new version only when the content changes;
+- ``cache``: the parse cache in the archive folder, keyed by the parser version;
+- ``fragments``: the rows one parsed page gives, cached with its parse;
+- ``records``: the rows of every table, from the history;
+- ``organizations``: the cooperatives the site names, merged across pages;
+- ``drift``: the alarms when extraction drifts between captures;
+- ``build``: `scoparchive build`: the atomic build folder, the quality report, the writers;
+- ``run_summary``: what a crawl run changed, for the report of `scoparchive crawl`.
+
+Completeness (``scoparchive.pipelines.completeness``) is not here: the crawl counts it too, as an
+item pipeline, and nothing the crawl loads is in this wing. Tables are written by
+``scoparchive.writers``; nothing here imports the crawl (``scoparchive.crawling``).
+"""

@@ -4,7 +4,7 @@ Most rows of the datasets depend on one page alone: its article, links, initiati
 and images, and the texts in which organisations are looked for. They are made here, beside the
 parse (in the build's processes, in parallel), and kept in the parse cache with it; a build then
 reads them back as JSON, and never rebuilds the page objects. What depends on the site's history
-is added by ``scoparchive.records``: the capture times, the versions, the pages' standing.
+is added by ``scoparchive.dataset.records``: the capture times, the versions, the pages' standing.
 
 Because these rows are cached with the parse, this module is one of the parser's sources
 (``cache.PARSER_SOURCES``): changing it invalidates the cache, as changing a page object does.

@@ -26,14 +26,14 @@ from scoparchive.archive import ArchiveReader, Capture, read_crawl_log
 from scoparchive.archive.crawllog import crawl_log_path
 from scoparchive.archive.model import is_html
 from scoparchive.archive.naming import LOG_DIR
-from scoparchive.cache import (
+from scoparchive.dataset.cache import (
     ParseCache,
     cache_key,
     decode_fragments,
     encode_fragments,
     encode_summary,
 )
-from scoparchive.history import History, Parsed
+from scoparchive.dataset.history import History, Parsed
 from scoparchive.items import ParsedPage
 from scoparchive.pages import parse_page
 from scoparchive.profiles import profile_for_url

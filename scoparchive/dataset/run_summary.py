@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scoparchive.archive import ArchiveReader
-from scoparchive.cache import ParseCache
+from scoparchive.dataset.cache import ParseCache
 from scoparchive.dataset.replay import ArchivedPageParser, replay_history
 
 

@@ -14,7 +14,7 @@ import yaml
 from scoparchive.items import ParsedPage
 
 #: The section of thresholds.yaml holding the settings of the drift alarms
-#: (``scoparchive.pipelines.drift``), not a page type.
+#: (``scoparchive.dataset.drift``), not a page type.
 ALARMS_KEY = "alarms"
 
 #: What each page type is expected to carry.

@@ -24,17 +24,17 @@ from pathlib import Path
 from scoparchive import __version__
 from scoparchive.archive import ArchiveReader
 from scoparchive.archive.naming import LOG_DIR
-from scoparchive.cache import ParseCache, parser_version
+from scoparchive.dataset.cache import ParseCache, parser_version
+from scoparchive.dataset.drift import Alarm, AlarmSettings, find_alarms
+from scoparchive.dataset.history import History
+from scoparchive.dataset.records import crawl_run_rows, iter_rows
 from scoparchive.dataset.replay import ArchivedPageParser, default_jobs, replay_history
-from scoparchive.history import History
 from scoparchive.pipelines.completeness import (
     Completeness,
     load_alarm_settings,
     load_thresholds,
 )
-from scoparchive.pipelines.drift import Alarm, AlarmSettings, find_alarms
 from scoparchive.profiles import profile_for_url
-from scoparchive.records import crawl_run_rows, iter_rows
 from scoparchive.schema import TABLES, VIEWS
 from scoparchive.writers.datapackage import write_datapackage
 from scoparchive.writers.datasette import write_datasette_metadata
@@ -64,7 +64,7 @@ class BuildReport:
     completeness: dict[str, dict[str, float]] = field(default_factory=dict)
     completeness_failures: list[str] = field(default_factory=list)
     page_counts: dict[str, int] = field(default_factory=dict)
-    #: Drift alarms (``scoparchive.pipelines.drift``): pages that changed type or lost fields,
+    #: Drift alarms (``scoparchive.dataset.drift``): pages that changed type or lost fields,
     #: listed news that is not typed as an article, page types whose share moved.
     alarms: list[Alarm] = field(default_factory=list)
     #: Nothing the datasets depend on changed since the build in ``out_dir``: it was kept.
@@ -220,7 +220,7 @@ def build_inputs(reader: ArchiveReader, thresholds_path: Path | None,
 
 @functools.cache
 def _package_version() -> str:
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # scoparchive/, not this wing
     digest = hashlib.sha256(f"scoparchive {__version__}\0".encode())
     for path in sorted(package.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and "replica" not in path.parts:

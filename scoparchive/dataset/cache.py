@@ -31,7 +31,7 @@ from pathlib import Path
 
 from scoparchive.archive import Capture
 from scoparchive.dataset.fragments import page_fragments, read_fragments
-from scoparchive.history import Parsed
+from scoparchive.dataset.history import Parsed
 from scoparchive.items import ParsedPage
 from scoparchive.pipelines.completeness import PageSummary, summarise
 
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".cache"
 CACHE_FILE = "parsed-pages.sqlite"
 #: The layout of the cache file; a file of another layout is emptied. Bump it too when the build
-#: changes what it hands to the page objects (``build.ArchivedPageParser``).
+#: changes what it hands to the page objects (``replay.ArchivedPageParser``).
 CACHE_FORMAT = 6
 #: What a parse depends on, relative to the package: the page objects, the text helpers, the
 #: records they fill, the site profiles and the reference data (department names, communes);
@@ -60,7 +60,7 @@ def parser_version() -> str:
     """A digest of the parser's sources, data and libraries, prefixed by
     ``scoparchive.pages.PARSER_VERSION`` when the page objects declare one (a label for people;
     the digest still changes with any edit, bumped or not)."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # scoparchive/, not this wing
     digest = hashlib.sha256()
     for path in parser_files(package):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")

@@ -212,9 +212,9 @@ def _digest(*parts: str | bytes) -> str:
 @functools.cache
 def _code_version() -> str:
     """A digest of the code that finds organisations on a page."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # scoparchive/, not this wing
     return _digest(*(path.read_text("utf-8") for path in (
-        package / "organizations.py", package / "text" / "folding.py",
+        package / "dataset" / "organizations.py", package / "text" / "folding.py",
         package / "text" / "normalise.py")))
 
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
-from scoparchive.history import History, PageState, RunStats, Standing, Version
+from scoparchive.dataset.history import History, PageState, RunStats, Standing, Version
 from scoparchive.items import ARTICLE_TYPES
 from scoparchive.profiles import profile_for_url
 from scoparchive.urls import canonical_url

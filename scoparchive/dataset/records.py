@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 
 from scoparchive import geo
-from scoparchive.history import History, PageState
+from scoparchive.dataset.history import History, PageState
+from scoparchive.dataset.organizations import OrganizationFinder
 from scoparchive.items import ARTICLE_TYPES
-from scoparchive.organizations import OrganizationFinder
 from scoparchive.schema import TABLES_BY_NAME
 
 
