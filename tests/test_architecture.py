@@ -39,11 +39,16 @@ print(json.dumps({"modules": modules, "components": components, "loaded": sorted
 """
 
 
-@pytest.fixture(scope="module")
-def crawl_imports() -> dict:
-    done = subprocess.run([sys.executable, "-c", IMPORT_THE_CRAWL], cwd=REPO,
+def run_fresh(code: str) -> dict:
+    """What ``code``, run in a fresh interpreter, prints as JSON."""
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO,
                           capture_output=True, text=True, timeout=120, check=True)
     return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def crawl_imports() -> dict:
+    return run_fresh(IMPORT_THE_CRAWL)
 
 
 def test_the_crawl_does_not_import_the_build(crawl_imports):
@@ -79,9 +84,7 @@ print(json.dumps({"modules": modules, "loaded": sorted(sys.modules)}))
 
 @pytest.fixture(scope="module")
 def dataset_imports() -> dict:
-    done = subprocess.run([sys.executable, "-c", IMPORT_THE_DATASETS], cwd=REPO,
-                          capture_output=True, text=True, timeout=120, check=True)
-    return json.loads(done.stdout)
+    return run_fresh(IMPORT_THE_DATASETS)
 
 
 def test_the_datasets_do_not_import_the_crawl(dataset_imports):
