@@ -22,6 +22,7 @@ import scoparchive
 from scoparchive.archive import ArchiveReader
 from scoparchive.dataset.build import BuildError, build
 from scoparchive.dataset.cache import ParseCache, cache_path, parser_files, parser_version
+from scoparchive.dataset.replay import ArchivedPageParser, replay_history
 from scoparchive.items import ParsedPage
 from scoparchive.pages import parse_page
 from scoparchive.schema import TABLES
@@ -136,6 +137,21 @@ def test_the_datasets_are_the_same_whatever_the_number_of_processes(archive, tmp
     for path in sorted((tmp_path / "one" / "parquet").glob("*.parquet")):
         other = tmp_path / "two" / "parquet" / path.name
         assert pq.read_table(path).equals(pq.read_table(other)), path.name
+
+
+def test_a_version_s_page_is_parsed_again_from_the_archive(archive):
+    reader = ArchiveReader(archive.directory)
+    with ParseCache(cache_path(archive.directory)) as cache, \
+            ArchivedPageParser(reader, cache) as parser:
+        history = replay_history(reader, parser=parser)
+        articles = [state for state in history.pages.values()
+                    if state.latest.summary.has_article]
+        assert articles
+        for state in articles[:5]:
+            page = state.latest.page
+            assert page.url == state.url and page.article is not None
+            assert page.content_fingerprint() == state.latest.fingerprint
+            assert page.title == state.latest.summary.title
 
 
 def test_entries_of_another_parser_version_are_ignored_then_dropped(archive, tmp_path):

@@ -69,8 +69,8 @@ class Version:
 
     @property
     def page(self) -> ParsedPage:
-        """The parsed page, loaded again at each call (from the parse cache): keep it no
-        longer than needed."""
+        """The parsed page, parsed again from the archive at each call (the parse cache keeps
+        the rows, not the page): keep it no longer than needed."""
         return self.load_page()
 
     @property

@@ -193,7 +193,8 @@ class ArchivedPageParser:
 
     def _parse_again(self, task: ParseTask) -> ParsedPage:
         """The page of a payload, parsed again from the archive: the cache keeps its rows and
-        summary, not the page."""
+        summary, not the page. A date written without its year is read from this capture's
+        day, where the cached rows read it from the payload's first capture."""
         return _parse(task, self._body(task))
 
     def _load_fragments(self, key: tuple[str, str, str], task: ParseTask) -> dict:
@@ -205,9 +206,7 @@ class ArchivedPageParser:
             return decode_fragments(parse_entry(task, self._body(task))[3])
 
     def _body(self, task: ParseTask) -> bytes:
-        if not task.warc_file:
-            return b""
-        return self.reader.read_capture(task.warc_file, task.offset).body or b""
+        return read_payload(task, self.reader)
 
     def map(self, function: Callable, tasks: Iterable) -> Iterator:
         """``function`` over ``tasks``, results in order: in the pool when this build has more
@@ -295,8 +294,14 @@ def _empty_task(capture: Capture, key) -> ParseTask:
 
 
 def parse_task(task: ParseTask, reader: ArchiveReader) -> tuple[str, str, str, bytes]:
-    body = reader.read_capture(task.warc_file, task.offset).body or b""
-    return parse_entry(task, body)
+    return parse_entry(task, read_payload(task, reader))
+
+
+def read_payload(task: ParseTask, reader: ArchiveReader) -> bytes:
+    """The payload a task parses, read back from the archive (none for an empty task)."""
+    if not task.warc_file:
+        return b""
+    return reader.read_capture(task.warc_file, task.offset).body or b""
 
 
 def parse_entry(task: ParseTask, body: bytes) -> tuple[str, str, str, bytes]:
