@@ -230,7 +230,8 @@ def _print_build_report(report) -> None:
     else:
         console.print(f"{report.captures} captures from {len(report.run_ids)} crawl run(s) "
                       f"in {report.seconds:.1f} s ({report.parsed} pages parsed, "
-                      f"{report.from_cache} from the cache); database: {report.database}")
+                      f"{report.from_cache} from the cache; rows of {report.kept_pages} "
+                      f"unchanged pages kept from the last build); database: {report.database}")
     quality = RichTable(title="completeness: share of pages with each field", show_header=True)
     quality.add_column("page type")
     quality.add_column("pages", justify="right")

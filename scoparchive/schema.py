@@ -80,6 +80,10 @@ class Table:
     sort_desc: str | None = None
     label_column: str | None = None
     extra_indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    #: The column naming the page a row comes from, in the tables whose rows each come from one
+    #: page's own history (its versions, its latest content): a build reuses the previous
+    #: build's rows of a page whose history did not change. None: a table built whole.
+    page_column: str | None = None
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -160,6 +164,7 @@ PAGES = Table(
 
 ARTICLES = Table(
     name="articles",
+    page_column="url",
     title="Articles",
     description="News articles, portraits, editorials, press releases and roundups: the latest "
     "version of each article page.",
@@ -196,6 +201,7 @@ ARTICLES = Table(
 
 INITIATIVES = Table(
     name="initiatives",
+    page_column="article_url",
     title="Initiatives",
     description="Initiatives of cooperatives listed on roundup pages (such as "
     "#ScopetScicSolidaires): one row per item, from the latest version of each page.",
@@ -287,6 +293,7 @@ MENTIONS = Table(
 
 CONTACTS = Table(
     name="contacts",
+    page_column="page_url",
     title="Contacts",
     description="E-mail addresses, phone numbers, web addresses and postal addresses found in the "
     "text of the latest version of each page.",
@@ -304,6 +311,7 @@ CONTACTS = Table(
 
 IMAGES = Table(
     name="images",
+    page_column="page_url",
     title="Images",
     description="Images of the latest version of each page, with their alt texts and credits.",
     primary_key=("page_url", "position"),
@@ -320,6 +328,7 @@ IMAGES = Table(
 
 LINKS = Table(
     name="links",
+    page_column="page_url",
     title="Links",
     description="Links found in the body of the latest version of each article.",
     primary_key=("page_url", "position"),
@@ -381,6 +390,7 @@ CRAWL_RUNS = Table(
 
 PAGE_VERSIONS = Table(
     name="page_versions",
+    page_column="url",
     title="Page versions",
     description="One row per distinct content ever captured for a URL: the history of the site.",
     primary_key=("url", "captured_at"),
@@ -404,6 +414,7 @@ PAGE_VERSIONS = Table(
 
 ARTICLE_VERSIONS = Table(
     name="article_versions",
+    page_column="url",
     title="Article versions",
     description="Every version of every article: what changed, and when.",
     primary_key=("url", "captured_at"),

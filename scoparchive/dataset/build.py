@@ -29,6 +29,7 @@ from scoparchive.dataset.drift import Alarm, AlarmSettings, find_alarms
 from scoparchive.dataset.history import History
 from scoparchive.dataset.records import crawl_run_rows, iter_rows
 from scoparchive.dataset.replay import ArchivedPageParser, default_jobs, replay_history
+from scoparchive.dataset.reuse import PAGES_STATE, PagesState, PreviousBuild
 from scoparchive.pipelines.completeness import (
     Completeness,
     load_alarm_settings,
@@ -59,6 +60,8 @@ class BuildReport:
     #: Captures parsed by this build, and captures whose parse came from the cache.
     parsed: int = 0
     from_cache: int = 0
+    #: Pages whose rows were kept from the previous build (``dataset.reuse``), not written again.
+    kept_pages: int = 0
     #: Processes that parsed (1: all in the build's own).
     processes: int = 1
     completeness: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -164,8 +167,8 @@ def _build_from(history: History, out_dir: Path, strict: bool, thresholds_path: 
     run_ids = [row["id"] for row in crawl_run_rows(history)]
     build_dir = _new_build_dir(out_dir)
     try:
-        database, row_counts = _write_outputs(build_dir, profile, history, run_ids,
-                                              metadata_template, memo, mapper)
+        database, row_counts, kept_pages = _write_outputs(
+            build_dir, out_dir, profile, history, run_ids, metadata_template, memo, mapper)
         quality = completeness.report(thresholds)
         quality["alarms"] = [alarm.to_dict() for alarm in alarms]
         quality["alarm_settings"] = alarm_settings.to_dict()
@@ -182,6 +185,7 @@ def _build_from(history: History, out_dir: Path, strict: bool, thresholds_path: 
             completeness_failures=failures,
             page_counts=dict(completeness.pages),
             alarms=alarms,
+            kept_pages=kept_pages,
         )
         (build_dir / BUILD_FILE).write_text(json.dumps(
             {"inputs": inputs, "report": report.to_dict()}, indent=2, sort_keys=True) + "\n",
@@ -244,6 +248,13 @@ def _kept_build(out_dir: Path, inputs: str) -> dict | None:
     return report if saved.get("inputs") == inputs and complete else None
 
 
+def _previous_build(out_dir: Path, database_name: str) -> PreviousBuild | None:
+    """The finished build in ``out_dir`` that this one may start from, if any."""
+    if not out_dir.is_symlink() or not (out_dir / BUILD_FILE).is_file():
+        return None
+    return PreviousBuild.open(out_dir.resolve(), database_name, _package_version())
+
+
 def _strict_message(failures: list[str], alarms: list[Alarm]) -> str:
     """One line: the completeness failures, then how many alarms and the first ones."""
     parts = []
@@ -275,12 +286,15 @@ def _open_archive(archive_dir: Path) -> ArchiveReader:
     return reader
 
 
-def _write_outputs(build_dir: Path, profile, history: History, run_ids: list[str],
-                   metadata_template: Path | None, memo: ParseCache | None, mapper: Callable
-                   ) -> tuple[Path, dict[str, int]]:
+def _write_outputs(build_dir: Path, out_dir: Path, profile, history: History,
+                   run_ids: list[str], metadata_template: Path | None, memo: ParseCache | None,
+                   mapper: Callable) -> tuple[Path, dict[str, int], int]:
     """The tables (Parquet and SQLite, streamed: ``iter_rows``), datapackage.json and
-    Datasette's metadata.json; the database's path and the rows per table. ``memo``: the
-    archive's cache (None: ``--no-cache``); ``mapper``: the parser's pool."""
+    Datasette's metadata.json; the database's path, the rows per table and the pages whose rows
+    were kept. ``memo``: the
+    archive's cache (None: ``--no-cache``); ``mapper``: the parser's pool. The rows of the
+    pages that did not change since the build in ``out_dir`` are kept from it
+    (``dataset.reuse``)."""
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     provenance = {
         "source_site": profile.base_url,
@@ -293,10 +307,17 @@ def _write_outputs(build_dir: Path, profile, history: History, run_ids: list[str
     parquet_dir = build_dir / "parquet"
     parquet_dir.mkdir()
     database = build_dir / f"{profile.name}.db"
-    writer = TablesWriter(parquet_dir, database, TABLES, VIEWS, provenance)
-    for name, row in iter_rows(history, memo, mapper):
-        writer.add(name, row)
-    row_counts = writer.close()
+    # Without the cache (``--no-cache``), every row is written again: nothing is taken on trust.
+    previous = _previous_build(out_dir, database.name) if memo is not None else None
+    pages_state = PagesState(build_dir / PAGES_STATE, _package_version(), history, previous)
+    try:
+        writer = TablesWriter(parquet_dir, database, TABLES, VIEWS, provenance,
+                              base=pages_state.base)
+        for name, row in iter_rows(history, memo, mapper, pages_state):
+            writer.add(name, row)
+        row_counts = writer.close()
+    finally:
+        pages_state.close()
     write_datapackage(
         build_dir / "datapackage.json",
         name=profile.name,
@@ -314,7 +335,7 @@ def _write_outputs(build_dir: Path, profile, history: History, run_ids: list[str
     )
     template = metadata_template or REPO_METADATA_TEMPLATE
     write_datasette_metadata(build_dir / "metadata.json", template, profile.name, TABLES, VIEWS)
-    return database, row_counts
+    return database, row_counts, len(pages_state.kept)
 
 
 # --- the atomic swap ---------------------------------------------------------------------------

@@ -36,6 +36,9 @@ class Parsed:
     load_page: Callable[[], ParsedPage]
     #: The page's rows (``dataset.fragments.page_fragments``), loaded when asked for.
     load_fragments: Callable[[], dict]
+    #: Where the rows come from: the parse cache's key of the payload (``cache.cache_key``);
+    #: None when they were not cached, and a build cannot tell whether they changed.
+    source: tuple[str, str, str] | None = None
 
     @classmethod
     def of(cls, page: ParsedPage, body_sha256: str) -> Parsed:
@@ -66,6 +69,7 @@ class Version:
     warc_record_id: str
     warc_file: str
     warc_offset: int
+    source: tuple[str, str, str] | None = None  # Parsed.source
 
     @property
     def page(self) -> ParsedPage:
@@ -257,7 +261,7 @@ class History:
                     fingerprint=fingerprint, summary=parsed.summary,
                     load_page=parsed.load_page, load_fragments=parsed.load_fragments,
                     warc_record_id=capture.record_id, warc_file=capture.warc_file.name,
-                    warc_offset=capture.offset,
+                    warc_offset=capture.offset, source=parsed.source,
                 ))
         state.removed_at = None
         state.redirect_to = None

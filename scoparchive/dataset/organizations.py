@@ -55,6 +55,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -125,13 +126,25 @@ class OrganizationFinder:
         if page.article is not None:
             self._texts.append(_PageText.of(url, page))
 
-    def add_fragment(self, url: str, fragment: dict | None) -> None:
-        """A page as ``dataset.fragments`` gives it (``organizations``; None: no article)."""
-        if fragment is not None:
-            published = fragment["published"]
-            self._texts.append(_PageText(
-                url, date.fromisoformat(published) if published else None,
-                _pack(fragment["texts"]), _INITIATIVES(fragment["initiatives"])))
+    def add_fragment(self, url: str, fragment: dict | None) -> PackedText | None:
+        """A page as ``dataset.fragments`` gives it (``organizations``; None: no article).
+        Returns it as ``add_packed`` takes it again (a later build keeps it so)."""
+        if fragment is None:
+            return None
+        published = fragment["published"]
+        packed = PackedText(published, _pack(fragment["texts"]),
+                            json.dumps(fragment["initiatives"], ensure_ascii=False))
+        self._texts.append(_PageText(
+            url, date.fromisoformat(published) if published else None, packed.texts,
+            _INITIATIVES(fragment["initiatives"])))
+        return packed
+
+    def add_packed(self, url: str, packed: PackedText) -> None:
+        """A page as ``add_fragment`` returned it."""
+        initiatives = json.loads(packed.initiatives) if packed.initiatives != "[]" else []
+        self._texts.append(_PageText(
+            url, date.fromisoformat(packed.published) if packed.published else None,
+            packed.texts, _INITIATIVES(initiatives)))
 
     def finish(self) -> tuple[list[Organization], list[Mention]]:
         texts = sorted(self._texts, key=lambda text: text.url)
@@ -231,6 +244,15 @@ def organization_id(key: str) -> str:
 
 
 # --- the pages --------------------------------------------------------------------------------
+
+class PackedText(NamedTuple):
+    """What the finder reads of one page, compact: its publication date (ISO), its texts
+    (compressed) and its initiatives (JSON)."""
+
+    published: str | None
+    texts: bytes
+    initiatives: str
+
 
 @dataclass
 class _PageText:

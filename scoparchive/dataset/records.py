@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import fields
 
 from scoparchive import geo
 from scoparchive.dataset.history import History, PageState
 from scoparchive.dataset.organizations import OrganizationFinder
+from scoparchive.dataset.reuse import PagesState
 from scoparchive.items import ARTICLE_TYPES
 from scoparchive.schema import TABLES_BY_NAME
 
@@ -20,8 +21,8 @@ def table_rows(history: History) -> dict[str, list[dict]]:
     return rows
 
 
-def iter_rows(history: History, memo=None, mapper: Callable = map
-              ) -> Iterator[tuple[str, dict]]:
+def iter_rows(history: History, memo=None, mapper: Callable = map,
+              pages_state: PagesState | None = None) -> Iterator[tuple[str, dict]]:
     """(table name, row) of every table, in each table's order, as a build writes them.
 
     Pages are read one at a time, in URL order: each version's page is loaded from the parse
@@ -29,19 +30,29 @@ def iter_rows(history: History, memo=None, mapper: Callable = map
     for the organisations' texts (compressed) and the history itself. Each row is checked
     against the schema (``check_row``). ``memo``: the parse cache, which keeps what each page
     gives the organisations between builds; ``mapper``: what runs their search over the pages
-    (``OrganizationFinder``)."""
+    (``OrganizationFinder``). ``pages_state``: what the build keeps of each page for the next
+    one, and the pages whose rows the previous build holds already (``dataset.reuse``): of
+    those, only the ``pages`` row is given."""
     organizations = OrganizationFinder(memo, mapper)
+    kept = pages_state.kept if pages_state is not None else frozenset()
     for state in sorted(history.pages.values(), key=lambda state: state.url):
-        yield from _checked(_page_rows(state, organizations))
+        if state.url in kept:
+            yield from _checked((("pages", page_row(state)),))
+            text = pages_state.previous_text(state.url)
+            if text is not None:
+                organizations.add_packed(state.url, text)
+            pages_state.add(state.url, text)
+        else:
+            yield from _checked(_page_rows(state, organizations, pages_state))
     found, mentions = organizations.finish()
-    yield from _checked(("organizations", asdict(organization)) for organization in found)
-    yield from _checked(("mentions", asdict(mention)) for mention in mentions)
+    yield from _checked(("organizations", _fields(organization)) for organization in found)
+    yield from _checked(("mentions", _fields(mention)) for mention in mentions)
     yield from _checked(("departments", row) for row in department_rows())
     yield from _checked(("crawl_runs", row) for row in crawl_run_rows(history))
 
 
-def _page_rows(state: PageState, organizations: OrganizationFinder
-               ) -> Iterator[tuple[str, dict]]:
+def _page_rows(state: PageState, organizations: OrganizationFinder,
+               pages_state: PagesState | None = None) -> Iterator[tuple[str, dict]]:
     """A page's rows: its own (``pages``, ``page_versions``), then those of its latest version's
     payload (``dataset.fragments``, read from the parse cache) with the history's times."""
     latest = state.latest
@@ -64,12 +75,20 @@ def _page_rows(state: PageState, organizations: OrganizationFinder
     for table in ("contacts", "images"):
         for row in fragments[table]:
             yield table, row
-    organizations.add_fragment(state.url, fragments["organizations"])
+    text = organizations.add_fragment(state.url, fragments["organizations"])
+    if pages_state is not None:
+        pages_state.add(state.url, text)
     for row in fragments["articles"]:
         yield "articles", {**row, "captured_at": latest.captured_at}
     for table in ("links", "initiatives"):
         for row in fragments[table]:
             yield table, row
+
+
+def _fields(record) -> dict:
+    """A dataclass's fields as a row: ``asdict`` without its deep copy, which rows, read once,
+    do not need."""
+    return {field.name: getattr(record, field.name) for field in fields(record)}
 
 
 def crawl_run_rows(history: History) -> list[dict]:

@@ -185,6 +185,7 @@ class ArchivedPageParser:
             self._fresh.remove(key)
         else:
             self.from_cache += 1
+        parsed.source = key
         task = self._task(capture, key) or _empty_task(capture, key)
         parsed.load_page = functools.partial(self._parse_again, task)
         if key is not None:

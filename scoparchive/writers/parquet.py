@@ -1,7 +1,9 @@
 """Parquet files with explicit types from the schema, zstd-compressed, with provenance metadata.
 
-A table is written as its rows come, one row group per batch (``ParquetTableWriter``): memory
-holds a batch, never the table.
+A table is written as its rows come, in row groups of ``ROW_GROUP`` rows (``ParquetTableWriter``):
+memory holds a row group, never the table. A table with a page column can start from the same
+table of a previous build (``KeptRows``): its rows of the pages that did not change are merged,
+in page order, with the rows written, so that the file is the one a whole build would write.
 """
 
 from __future__ import annotations
@@ -11,15 +13,22 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from scoparchive.schema import SCHEMA_VERSION, Table
 
+#: Rows per row group, whatever the batches written.
+ROW_GROUP = 500
+
 
 class ParquetTableWriter:
-    """One table's Parquet file, written a batch of rows at a time."""
+    """One table's Parquet file, written a batch of rows at a time. ``kept``: the previous
+    build's rows that stay, merged in (the batches then come in page order, as a build writes
+    them)."""
 
-    def __init__(self, path: Path, table: Table, provenance: Mapping[str, object]):
+    def __init__(self, path: Path, table: Table, provenance: Mapping[str, object],
+                 kept: KeptRows | None = None):
         schema = table.arrow_schema()
         metadata = dict(schema.metadata or {})
         metadata.update({
@@ -31,18 +40,108 @@ class ParquetTableWriter:
         })
         self.schema = schema.with_metadata(metadata)
         self.rows = 0
+        self._kept = kept
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
         self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
 
     def write(self, rows: list[dict]) -> None:
         if not rows:
             return
         columns = {name: [row.get(name) for row in rows] for name in self.schema.names}
-        self._writer.write_table(pa.Table.from_pydict(columns, schema=self.schema))
-        self.rows += len(rows)
+        batch = pa.Table.from_pydict(columns, schema=self.schema)
+        if self._kept is not None:
+            batch = self._kept.merged_with(batch)
+        self._add(batch)
 
     def close(self) -> int:
+        if self._kept is not None:
+            self._add(self._kept.rest())
+        self._flush(every_row=True)
         self._writer.close()
         return self.rows
+
+    def _add(self, rows: pa.Table) -> None:
+        if rows.num_rows:
+            self._pending.append(rows.replace_schema_metadata(self.schema.metadata))
+            self._pending_rows += rows.num_rows
+            self._flush()
+
+    def _flush(self, every_row: bool = False) -> None:
+        """Full row groups out (and the last, smaller one at the end)."""
+        if self._pending_rows < ROW_GROUP and not (every_row and self._pending_rows):
+            return
+        pending = pa.concat_tables(self._pending)
+        start = 0
+        while pending.num_rows - start >= ROW_GROUP or (every_row and start < pending.num_rows):
+            group = pending.slice(start, ROW_GROUP)
+            self._writer.write_table(group)
+            self.rows += group.num_rows
+            start += group.num_rows
+        rest = pending.slice(start)
+        self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+
+
+class KeptRows:
+    """The rows of a previous build's Parquet file but those of ``stale_pages``, read a batch
+    at a time, in the file's order (page order, as every build writes it)."""
+
+    def __init__(self, path: Path, table: Table, stale_pages: Iterable[str]):
+        if table.page_column is None:
+            raise ValueError(f"{table.name} has no page column: its rows cannot be kept")
+        self.column = table.page_column
+        self.schema = table.arrow_schema()
+        self._stale = pa.array(sorted(stale_pages), type=pa.string())
+        self._file = pq.ParquetFile(path)
+        self._batches = self._file.iter_batches(batch_size=4 * ROW_GROUP)
+        self._buffer = self._empty()
+
+    def merged_with(self, batch: pa.Table) -> pa.Table:
+        """The batch (rows of pages not kept, in page order), with every kept row of a page
+        that comes before its last one, sorted by page: a page's rows all come from one side,
+        and a stable sort keeps their order."""
+        last = batch.column(self.column)[-1].as_py()
+        before = self._take_before(last)
+        if not before.num_rows:
+            return batch
+        merged = pa.concat_tables([before.cast(batch.schema), batch])
+        return merged.take(pc.sort_indices(merged, sort_keys=[(self.column, "ascending")]))
+
+    def rest(self) -> pa.Table:
+        parts = [self._buffer]
+        while (batch := self._next()) is not None:
+            parts.append(batch)
+        self._buffer = self._empty()
+        self._file.close()
+        return pa.concat_tables(parts)
+
+    def _take_before(self, page: str) -> pa.Table:
+        parts = []
+        while True:
+            before = pc.sum(pc.less(self._buffer.column(self.column), page)).as_py() or 0
+            parts.append(self._buffer.slice(0, before))
+            if before < self._buffer.num_rows:
+                self._buffer = self._buffer.slice(before)
+                break
+            batch = self._next()
+            if batch is None:
+                self._buffer = self._empty()
+                break
+            self._buffer = batch
+        return pa.concat_tables(parts)
+
+    def _next(self) -> pa.Table | None:
+        """The next batch of the file, its stale rows left out (None at the end)."""
+        for batch in self._batches:
+            rows = pa.Table.from_batches([batch]).cast(self.schema)
+            stale = pc.is_in(rows.column(self.column), value_set=self._stale)
+            rows = rows.filter(pc.invert(stale))
+            if rows.num_rows:
+                return rows
+        return None
+
+    def _empty(self) -> pa.Table:
+        return self.schema.empty_table()
 
 
 def write_parquet(path: Path, table: Table, rows: Iterable[dict],

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -18,10 +20,14 @@ FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 class DatabaseWriter:
     """The database written as rows come: tables created first (referenced ones first), rows
-    inserted in batches, then indexes, full-text search and views once every row is in."""
+    inserted in batches, then indexes, full-text search and views once every row is in.
+
+    ``base``: a previous build's database (``BaseDatabase``) whose rows of the pages that did
+    not change are kept. They are inserted in page order among the rows written, so the
+    database is the one a whole build would write, row for row and rowid for rowid."""
 
     def __init__(self, path: Path, tables: Iterable[Table] = TABLES,
-                 views: Mapping[str, str] | None = None):
+                 views: Mapping[str, str] | None = None, base: BaseDatabase | None = None):
         self.tables = {table.name: table for table in tables}
         self.views = dict(views or {})
         self.db = sqlite_utils.Database(path)
@@ -31,14 +37,34 @@ class DatabaseWriter:
         self.db.execute("PRAGMA synchronous = OFF")
         for table in _in_dependency_order(list(self.tables.values())):
             _create_table(self.db, table)
+        self._kept: dict[str, _KeptRows] = {}
+        if base is not None:
+            # Only read; a plain path (a ``file:`` URI would need the connection opened so).
+            self.db.execute("ATTACH DATABASE ? AS base", [str(base.path)])
+            self.db.execute("CREATE TEMP TABLE stale_pages (url TEXT PRIMARY KEY)")
+            self.db.conn.executemany("INSERT INTO stale_pages VALUES (?)",
+                                     ((url,) for url in sorted(base.stale_pages)))
+            self._kept = {table.name: _KeptRows(self.db, table) for table in self.tables.values()
+                          if table.page_column is not None}
 
     def insert(self, name: str, rows: Iterable[dict]) -> None:
         statement, converters = _insert_statement(self.tables[name])
-        self.db.conn.executemany(statement, (
-            tuple(convert(row.get(column)) for column, convert in converters) for row in rows))
+        values = (tuple(convert(row.get(column)) for column, convert in converters)
+                  for row in rows)
+        kept = self._kept.get(name)
+        if kept is None:
+            self.db.conn.executemany(statement, values)
+            return
+        # Each page's rows after the kept rows of the pages before it.
+        position = self.tables[name].column_names.index(self.tables[name].page_column)
+        for page, page_values in itertools.groupby(values, key=lambda row: row[position]):
+            kept.insert_before(page)
+            self.db.conn.executemany(statement, page_values)
 
     def close(self) -> None:
         db = self.db
+        for kept in self._kept.values():
+            kept.insert_rest()
         for table in self.tables.values():
             for columns in table.indexed_columns():
                 db[table.name].create_index(list(columns), if_not_exists=True)
@@ -51,6 +77,42 @@ class DatabaseWriter:
         db.conn.commit()
         db.vacuum()
         db.close()
+
+
+@dataclass(frozen=True)
+class BaseDatabase:
+    """A previous build's database, and the pages whose rows a new build replaces."""
+
+    path: Path
+    stale_pages: frozenset[str]
+
+
+class _KeptRows:
+    """The rows of one table of the base database that stay, inserted a run of pages at a time
+    in the order of their pages (the base holds them so: every build inserts them in page
+    order), the rows of each page in their order."""
+
+    def __init__(self, db: sqlite_utils.Database, table: Table):
+        self.db = db
+        columns = ", ".join(f'"{column}"' for column in table.column_names)
+        page = f'"{table.page_column}"'
+        self._select = (f'INSERT INTO main."{table.name}" ({columns}) SELECT {columns} '
+                        f'FROM base."{table.name}" WHERE {page} > ? AND {page} < ? '
+                        f"AND {page} NOT IN (SELECT url FROM temp.stale_pages) ORDER BY rowid")
+        self._rest = (f'INSERT INTO main."{table.name}" ({columns}) SELECT {columns} '
+                      f'FROM base."{table.name}" WHERE {page} > ? '
+                      f"AND {page} NOT IN (SELECT url FROM temp.stale_pages) ORDER BY rowid")
+        self._done = ""  # pages up to this one are in
+
+    def insert_before(self, page: str) -> None:
+        """The kept rows of the pages before ``page`` that are not in yet."""
+        if page > self._done:
+            self.db.execute(self._select, [self._done, page])
+            self._done = page
+
+    def insert_rest(self) -> None:
+        self.db.execute(self._rest, [self._done])
+        self._done = "\U0010ffff"
 
 
 def write_database(path: Path, rows_by_table: Mapping[str, Iterable[dict]],
