@@ -81,7 +81,7 @@ WGET_TIMEOUT = 900
 BUILD_TIMEOUT = 1800
 _SUMMARY = re.compile(r"(?P<captures>\d+) captures from (?P<runs>\d+) crawl run\(s\) in "
                       r"(?P<seconds>[\d.]+) s \((?P<parsed>\d+) pages parsed, (?P<cached>\d+) "
-                      r"from the cache\)")
+                      r"from the cache; rows of (?P<rows_kept>\d+) unchanged pages kept")
 #: A build that found nothing new since the one in its --out, and kept it.
 _KEPT = re.compile(r"kept as it is\): (?P<captures>\d+) captures from (?P<runs>\d+) crawl")
 
@@ -184,6 +184,8 @@ def build(archive: Path, out: Path, *, no_cache: bool) -> dict:
         "captures": int((summary or kept)["captures"]) if summary or kept else None,
         "parsed": int(summary["parsed"]) if summary else 0 if kept else None,
         "from_cache": int(summary["cached"]) if summary else None,
+        #: Pages whose rows the build took from the previous build (``dataset.reuse``).
+        "rows_kept_pages": int(summary["rows_kept"]) if summary else None,
         "command": "scoparchive " + " ".join(command[3:]).replace(str(archive), "ARCHIVE")
         .replace(str(out), "OUT"),
     }

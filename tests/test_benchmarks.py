@@ -189,6 +189,9 @@ def test_scale_results_are_well_formed(quick_run):
         assert builds["rebuild_replayed"]["parsed"] == 0
         assert not builds["rebuild_replayed"]["kept"]
         assert builds["rebuild_after_edit"]["parsed"] == size["edited_articles"]
+        # The rows of the pages that did not change come from the previous build.
+        assert 0 < builds["rebuild_after_edit"]["rows_kept_pages"] < size["html_pages"]
+        assert builds["build_full"]["rows_kept_pages"] == 0
         assert builds["rebuild_after_edit"]["captures"] == 2 * size["captures"]
         assert size["output"]["identical"] is True, size["output"]["comparisons"]
     assert "after_edit" in small["output"]["comparisons"]

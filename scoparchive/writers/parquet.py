@@ -9,7 +9,7 @@ in page order, with the rows written, so that the file is the one a whole build 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -50,13 +50,23 @@ class ParquetTableWriter:
             return
         columns = {name: [row.get(name) for row in rows] for name in self.schema.names}
         batch = pa.Table.from_pydict(columns, schema=self.schema)
-        if self._kept is not None:
-            batch = self._kept.merged_with(batch)
-        self._add(batch)
+        if self._kept is None:
+            self._add(batch)
+            return
+        # Each page's rows after the kept rows of the pages before it.
+        pages = columns[self._kept.column]
+        start = 0
+        for end in range(1, len(pages) + 1):
+            if end == len(pages) or pages[end] != pages[start]:
+                for kept in self._kept.before(pages[start]):
+                    self._add(kept)
+                self._add(batch.slice(start, end - start))
+                start = end
 
     def close(self) -> int:
         if self._kept is not None:
-            self._add(self._kept.rest())
+            for kept in self._kept.rest():
+                self._add(kept)
         self._flush(every_row=True)
         self._writer.close()
         return self.rows
@@ -84,7 +94,8 @@ class ParquetTableWriter:
 
 class KeptRows:
     """The rows of a previous build's Parquet file but those of ``stale_pages``, read a batch
-    at a time, in the file's order (page order, as every build writes it)."""
+    at a time, in the file's order (page order, as every build writes it), the rows of each
+    page in their order."""
 
     def __init__(self, path: Path, table: Table, stale_pages: Iterable[str]):
         if table.page_column is None:
@@ -93,42 +104,33 @@ class KeptRows:
         self.schema = table.arrow_schema()
         self._stale = pa.array(sorted(stale_pages), type=pa.string())
         self._file = pq.ParquetFile(path)
-        self._batches = self._file.iter_batches(batch_size=4 * ROW_GROUP)
+        self._batches = self._file.iter_batches(batch_size=4 * ROW_GROUP, use_threads=False)
         self._buffer = self._empty()
 
-    def merged_with(self, batch: pa.Table) -> pa.Table:
-        """The batch (rows of pages not kept, in page order), with every kept row of a page
-        that comes before its last one, sorted by page: a page's rows all come from one side,
-        and a stable sort keeps their order."""
-        last = batch.column(self.column)[-1].as_py()
-        before = self._take_before(last)
-        if not before.num_rows:
-            return batch
-        merged = pa.concat_tables([before.cast(batch.schema), batch])
-        return merged.take(pc.sort_indices(merged, sort_keys=[(self.column, "ascending")]))
-
-    def rest(self) -> pa.Table:
-        parts = [self._buffer]
-        while (batch := self._next()) is not None:
-            parts.append(batch)
-        self._buffer = self._empty()
-        self._file.close()
-        return pa.concat_tables(parts)
-
-    def _take_before(self, page: str) -> pa.Table:
-        parts = []
+    def before(self, page: str) -> Iterator[pa.Table]:
+        """The kept rows of the pages before ``page`` not given yet, a batch at a time."""
         while True:
-            before = pc.sum(pc.less(self._buffer.column(self.column), page)).as_py() or 0
-            parts.append(self._buffer.slice(0, before))
-            if before < self._buffer.num_rows:
-                self._buffer = self._buffer.slice(before)
-                break
-            batch = self._next()
-            if batch is None:
-                self._buffer = self._empty()
-                break
-            self._buffer = batch
-        return pa.concat_tables(parts)
+            if not self._buffer.num_rows:
+                batch = self._next()
+                if batch is None:
+                    return
+                self._buffer = batch
+            count = pc.sum(pc.less(self._buffer.column(self.column), page)).as_py() or 0
+            if count:
+                yield self._buffer.slice(0, count)
+            if count < self._buffer.num_rows:
+                self._buffer = self._buffer.slice(count)
+                return
+            self._buffer = self._empty()
+
+    def rest(self) -> Iterator[pa.Table]:
+        """Every kept row not given yet, a batch at a time."""
+        if self._buffer.num_rows:
+            yield self._buffer
+        self._buffer = self._empty()
+        while (batch := self._next()) is not None:
+            yield batch
+        self._file.close()
 
     def _next(self) -> pa.Table | None:
         """The next batch of the file, its stale rows left out (None at the end)."""
