@@ -87,6 +87,10 @@ class BaseDatabase:
     stale_pages: frozenset[str]
 
 
+#: Above any URL in SQLite's order (UTF-8 bytes): the last code point.
+_AFTER_EVERY_PAGE = "\U0010ffff"
+
+
 class _KeptRows:
     """The rows of one table of the base database that stay, inserted a run of pages at a time
     in the order of their pages (the base holds them so: every build inserts them in page
@@ -99,9 +103,6 @@ class _KeptRows:
         self._select = (f'INSERT INTO main."{table.name}" ({columns}) SELECT {columns} '
                         f'FROM base."{table.name}" WHERE {page} > ? AND {page} < ? '
                         f"AND {page} NOT IN (SELECT url FROM temp.stale_pages) ORDER BY rowid")
-        self._rest = (f'INSERT INTO main."{table.name}" ({columns}) SELECT {columns} '
-                      f'FROM base."{table.name}" WHERE {page} > ? '
-                      f"AND {page} NOT IN (SELECT url FROM temp.stale_pages) ORDER BY rowid")
         self._done = ""  # pages up to this one are in
 
     def insert_before(self, page: str) -> None:
@@ -111,8 +112,7 @@ class _KeptRows:
             self._done = page
 
     def insert_rest(self) -> None:
-        self.db.execute(self._rest, [self._done])
-        self._done = "\U0010ffff"
+        self.insert_before(_AFTER_EVERY_PAGE)
 
 
 def write_database(path: Path, rows_by_table: Mapping[str, Iterable[dict]],
