@@ -16,6 +16,8 @@ from test_history import T1, SiteArchive
 
 from scoparchive.dataset import organizations as organizations_module
 from scoparchive.dataset.build import REPO_METADATA_TEMPLATE, build
+from scoparchive.dataset.fragments import page_fragments
+from scoparchive.dataset.history import History
 from scoparchive.dataset.organizations import (
     LEGAL_FORMS,
     MIN_MATCH_LENGTH,
@@ -25,6 +27,7 @@ from scoparchive.dataset.organizations import (
     normalized_name,
     organization_id,
 )
+from scoparchive.dataset.reuse import PagesState
 from scoparchive.items import Article, Initiative, ParsedPage
 from scoparchive.pages import extract
 from scoparchive.profiles import DEFAULT_PROFILE
@@ -315,6 +318,27 @@ def test_the_search_in_a_pool_of_processes_finds_what_it_finds_here(monkeypatch)
             pooled.add(url, page)
         assert pooled.finish() == expected
     assert expected[0] and expected[1]
+
+
+def test_texts_found_again_in_the_pages_state_give_what_texts_held_here_give(tmp_path):
+    pages = [(url, page_fragments(url, page)["organizations"])
+             for url, page in replica_pages("wordpress")]
+    here = OrganizationFinder()
+    for url, fragment in pages:
+        here.add_fragment(url, fragment)
+    expected = here.finish()
+    state = PagesState(tmp_path / "pages-state.sqlite", "code", History(parse=None))
+    asked: list[str] = []
+    packed_texts = state.packed_texts
+    state.packed_texts = lambda urls: (asked.extend(urls), packed_texts(urls))[1]
+    stored = OrganizationFinder(texts=state)
+    for url, fragment in pages:
+        state.add(url, stored.add_fragment(url, fragment))
+    assert stored.finish() == expected
+    state.close()
+    assert expected[0] and expected[1]
+    articles = sorted(url for url, fragment in pages if fragment is not None)
+    assert sorted(set(asked)) == articles and len(asked) == 2 * len(articles)  # once per search
 
 
 # --- the replica ------------------------------------------------------------------------------

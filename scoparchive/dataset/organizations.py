@@ -49,13 +49,14 @@ import functools
 import hashlib
 import json
 import re
+import sys
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import ahocorasick
 
@@ -105,7 +106,12 @@ def find_organizations(pages: Iterable[tuple[str, ParsedPage]]
 
 class OrganizationFinder:
     """``find_organizations`` fed one page at a time, as the build reads them: it keeps of each
-    page its items and its texts, compressed, not the page.
+    page its date, its items and the key of its texts, not the page.
+
+    The texts (compressed) are held here, or, with ``texts``, found again there at ``finish``
+    for the pages the memo has nothing of: a build gives the finder its ``PagesState``, which
+    stores every page's ``PackedText`` as the build writes it, so that the memory held does not
+    grow with the texts of the site.
 
     With a ``memo`` (the build's ``ParseCache``), what one page gives in the site's context
     (its legal-form mentions for the names that headings give, its name matches for all the
@@ -117,14 +123,19 @@ class OrganizationFinder:
     ``PAGES_PER_TASK``; the result is the same whatever runs them.
     """
 
-    def __init__(self, memo=None, mapper: Callable = map) -> None:
-        self._texts: list[_PageText] = []
+    def __init__(self, memo=None, mapper: Callable = map, texts: TextStore | None = None
+                 ) -> None:
+        self._pages: list[_PageEntry] = []
+        self._held: dict[str, bytes] | None = {} if texts is None else None
+        self._store = texts
         self._memo = memo
         self._map = mapper
 
     def add(self, url: str, page: ParsedPage) -> None:
         if page.article is not None:
-            self._texts.append(_PageText.of(url, page))
+            article = page.article
+            texts = [text for text in (article.title, article.lead, article.body_text) if text]
+            self._add(url, article.published_date, _pack(texts), page.initiatives)
 
     def add_fragment(self, url: str, fragment: dict | None) -> PackedText | None:
         """A page as ``dataset.fragments`` gives it (``organizations``; None: no article).
@@ -134,46 +145,49 @@ class OrganizationFinder:
         published = fragment["published"]
         packed = PackedText(published, _pack(fragment["texts"]),
                             json.dumps(fragment["initiatives"], ensure_ascii=False))
-        self._texts.append(_PageText(
-            url, date.fromisoformat(published) if published else None, packed.texts,
-            _INITIATIVES(fragment["initiatives"])))
+        self._add(url, date.fromisoformat(published) if published else None, packed.texts,
+                  _INITIATIVES(fragment["initiatives"]))
         return packed
 
     def add_packed(self, url: str, packed: PackedText) -> None:
         """A page as ``add_fragment`` returned it."""
         initiatives = json.loads(packed.initiatives) if packed.initiatives != "[]" else []
-        self._texts.append(_PageText(
-            url, date.fromisoformat(packed.published) if packed.published else None,
-            packed.texts, _INITIATIVES(initiatives)))
+        self._add(url, date.fromisoformat(packed.published) if packed.published else None,
+                  packed.texts, _INITIATIVES(initiatives))
+
+    def _add(self, url: str, published: date | None, packed: bytes,
+             initiatives: list[Initiative]) -> None:
+        self._pages.append(_PageEntry(url, published, _digest(url, str(published), packed),
+                                      initiatives))
+        if self._held is not None:
+            self._held[url] = packed
 
     def finish(self) -> tuple[list[Organization], list[Mention]]:
-        texts = sorted(self._texts, key=lambda text: text.url)
-        items = [(text, item) for text in texts for item in text.initiatives]
+        pages = sorted(self._pages, key=lambda page: page.url)
+        items = [(page, item) for page in pages for item in page.initiatives]
         heading_keys = {normalized_name(name) for _, item in items
                         for name in (item.name, *_heading_parts(item.name))}
-        named = self._on_pages("legal_form", texts, heading_keys)
+        named = self._on_pages("legal_form", pages, heading_keys)
         known = {mention.key for mention in named} | {normalized_name(item.name)
                                                        for _, item in items}
         sightings = list(named)
-        for text, item in items:
-            sightings.extend(_heading_sightings(text, item, known))
+        for page, item in items:
+            sightings.extend(_heading_sightings(page, item, known))
         matched_keys = {sighting.key for sighting in sightings
                         if _letters(sighting.key) >= MIN_MATCH_LENGTH}
-        sightings.extend(self._on_pages("name_match", texts, matched_keys))
+        sightings.extend(self._on_pages("name_match", pages, matched_keys))
         return _organizations(sightings), _mentions(sightings)
 
-    def _on_pages(self, kind: str, texts: list[_PageText], names: set[str]) -> list[_Sighting]:
+    def _on_pages(self, kind: str, pages: list[_PageEntry], names: set[str]
+                  ) -> list[_Sighting]:
         """What ``find_on_pages`` gives on every page, in page order: from the memo for the
         pages it holds, else found (by ``mapper``) and kept in the memo."""
-        found: list[list[_Sighting] | None] = [None] * len(texts)
-        memo_keys: list[str] = []
+        found: list[list[_Sighting] | None] = [None] * len(pages)
         context = ""
         if self._memo is not None:
             context = _digest(_code_version(), *sorted(names))
-            for position, text in enumerate(texts):
-                key = _digest(text.url, str(text.published), text.packed)
-                memo_keys.append(key)
-                kept = self._memo.get_derived(f"organizations/{kind}", key, context)
+            for position, page in enumerate(pages):
+                kept = self._memo.get_derived(f"organizations/{kind}", page.key, context)
                 if kept is not None:
                     found[position] = [_Sighting.from_json(item)
                                        for item in json.loads(zlib.decompress(kept))]
@@ -181,17 +195,29 @@ class OrganizationFinder:
         batches = [missing[start:start + PAGES_PER_TASK]
                    for start in range(0, len(missing), PAGES_PER_TASK)]
         names_sorted = tuple(sorted(names))
-        tasks = ((kind, names_sorted, [texts[position].without_items() for position in batch])
+        tasks = ((kind, names_sorted, self._texts_of([pages[position] for position in batch]))
                  for batch in batches)
         for batch, results in zip(batches, self._map(find_on_pages, tasks), strict=True):
             for position, sightings in zip(batch, results, strict=True):
                 found[position] = sightings
                 if self._memo is not None:
                     self._memo.put_derived(
-                        f"organizations/{kind}", memo_keys[position], context, zlib.compress(
+                        f"organizations/{kind}", pages[position].key, context, zlib.compress(
                             json.dumps([sighting.to_json() for sighting in sightings],
                                        ensure_ascii=False).encode()))
         return [sighting for sightings in found for sighting in sightings]
+
+    def _texts_of(self, pages: list[_PageEntry]) -> list[_PageText]:
+        """The pages as the text finders read them (without their items: lighter to send to
+        another process)."""
+        urls = [page.url for page in pages]
+        packed = self._held if self._held is not None else self._store.packed_texts(urls)
+        return [_PageText(page.url, page.published, packed[page.url]) for page in pages]
+
+
+class TextStore(Protocol):
+    def packed_texts(self, urls: list[str]) -> dict[str, bytes]:
+        """The ``PackedText.texts`` of each page given to the finder."""
 
 
 #: Pages per task of ``find_on_pages``: enough that sending the names known costs little.
@@ -254,27 +280,26 @@ class PackedText(NamedTuple):
     initiatives: str
 
 
-@dataclass
+@dataclass(slots=True)
+class _PageEntry:
+    """What the finder holds of a page until ``finish``."""
+
+    url: str
+    published: date | None
+    key: str  # of the page's texts and date in the memo
+    initiatives: list[Initiative]
+
+
+@dataclass(slots=True)
 class _PageText:
     url: str
     published: date | None
     packed: bytes  # title, lead and body, compressed: folded again at each reading
-    initiatives: list[Initiative]
-
-    @classmethod
-    def of(cls, url: str, page: ParsedPage) -> _PageText:
-        article = page.article
-        texts = [text for text in (article.title, article.lead, article.body_text) if text]
-        return cls(url, article.published_date, _pack(texts), page.initiatives)
 
     @property
     def texts(self) -> list[FoldedText]:
         joined = zlib.decompress(self.packed).decode()
         return [FoldedText(text) for text in joined.split("\0")] if joined else []
-
-    def without_items(self) -> _PageText:
-        """The page as the text finders read it, lighter to send to another process."""
-        return _PageText(self.url, self.published, self.packed, [])
 
 
 def _pack(texts: list[str]) -> bytes:
@@ -284,7 +309,7 @@ def _pack(texts: list[str]) -> bytes:
 _INITIATIVES = json_reader(list[Initiative])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Sighting:
     """One piece of evidence that a page names an organisation."""
 
@@ -308,8 +333,13 @@ class _Sighting:
     def from_json(cls, value: list) -> _Sighting:
         (key, page_url, published, source, context, display, departments, form, form_named,
          evidence) = value
-        return cls(key, page_url, date.fromisoformat(published) if published else None, source,
-                   context, display, tuple(departments), form, form_named, evidence)
+        # A build holds every sighting of the site at once, read back from the memo: the names,
+        # pages and sources they share are held once (tens of thousands at 5,000 pages).
+        return cls(sys.intern(key), sys.intern(page_url),
+                   date.fromisoformat(published) if published else None, sys.intern(source),
+                   context, display and sys.intern(display),
+                   tuple(map(sys.intern, departments)), form and sys.intern(form), form_named,
+                   evidence)
 
 
 # --- folding and matching ---------------------------------------------------------------------
@@ -469,7 +499,8 @@ def _stands_as_name(part: str, item: Initiative, known: set[str]) -> bool:
                for _, start, end in _Matcher([key]).find(item.description))
 
 
-def _heading_sightings(text: _PageText, item: Initiative, known: set[str]) -> Iterable[_Sighting]:
+def _heading_sightings(page: _PageEntry, item: Initiative, known: set[str]
+                       ) -> Iterable[_Sighting]:
     names = _heading_names(item, known)
     departments = tuple(item.departments) or ((item.place_department,)
                                                if item.place_department else ())
@@ -478,15 +509,15 @@ def _heading_sightings(text: _PageText, item: Initiative, known: set[str]) -> It
         if not _is_name_key(key):
             continue
         form = _FORM_WORDS.get(fold_accents(name).split()[0])
-        yield _Sighting(key, text.url, text.published, "heading", item.heading_raw,
+        yield _Sighting(key, page.url, page.published, "heading", item.heading_raw,
                         display=_without_form_word(name), departments=departments,
                         form=form, form_named=form is not None,
                         evidence=item.heading_raw if form else None)
     if len(names) == 1:
-        yield from _item_forms(text, item, normalized_name(names[0]), departments)
+        yield from _item_forms(page, item, normalized_name(names[0]), departments)
 
 
-def _item_forms(text: _PageText, item: Initiative, key: str,
+def _item_forms(page: _PageEntry, item: Initiative, key: str,
                 departments: tuple[str, ...]) -> Iterable[_Sighting]:
     """``la Scop``, ``Cette Scop``, ``L'association`` with no name after them, in the
     description of an item naming one organisation: that organisation's form."""
@@ -496,7 +527,7 @@ def _item_forms(text: _PageText, item: Initiative, key: str,
             continue
         if _name_after(item.description, match.end(), {}) is not None:
             continue  # a named mention: another organisation, or this one by name
-        yield _Sighting(key, text.url, text.published, "heading", item.heading_raw,
+        yield _Sighting(key, page.url, page.published, "heading", item.heading_raw,
                         departments=departments, form=_FORM_WORDS[match["form"].lower()],
                         evidence=_sentence(item.description, match.start(), match.end()))
 

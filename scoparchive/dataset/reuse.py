@@ -119,6 +119,14 @@ class PagesState:
             return None
         return PackedText(*row)
 
+    def packed_texts(self, urls: list[str]) -> dict[str, bytes]:
+        """The texts of pages given to ``add`` (``PackedText.texts``), as the organisation
+        finder asks for them again at its end."""
+        self._flush()
+        marks = ", ".join("?" * len(urls))
+        return dict(self._db.execute(
+            f"SELECT url, texts FROM pages WHERE url IN ({marks}) AND texts IS NOT NULL", urls))
+
     def add(self, url: str, text: PackedText | None) -> None:
         self._batch.append((url, self.keys.get(url), *(text or (None, None, None))))
         if len(self._batch) >= _BATCH:
@@ -132,8 +140,9 @@ class PagesState:
             self._previous.close()
 
     def _flush(self) -> None:
-        self._db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?)", self._batch)
-        self._batch = []
+        if self._batch:
+            self._db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?)", self._batch)
+            self._batch = []
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:

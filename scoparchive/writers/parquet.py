@@ -104,7 +104,7 @@ class KeptRows:
         self.schema = table.arrow_schema()
         self._stale = pa.array(sorted(stale_pages), type=pa.string())
         self._file = pq.ParquetFile(path)
-        self._batches = self._file.iter_batches(batch_size=4 * ROW_GROUP, use_threads=False)
+        self._batches = self._file.iter_batches(batch_size=ROW_GROUP, use_threads=False)
         self._buffer = self._empty()
 
     def before(self, page: str) -> Iterator[pa.Table]:
@@ -135,9 +135,12 @@ class KeptRows:
     def _next(self) -> pa.Table | None:
         """The next batch of the file, its stale rows left out (None at the end)."""
         for batch in self._batches:
-            rows = pa.Table.from_batches([batch]).cast(self.schema)
+            rows = pa.Table.from_batches([batch])
+            if not rows.schema.equals(self.schema):
+                rows = rows.cast(self.schema)
             stale = pc.is_in(rows.column(self.column), value_set=self._stale)
-            rows = rows.filter(pc.invert(stale))
+            if pc.any(stale).as_py():
+                rows = rows.filter(pc.invert(stale))
             if rows.num_rows:
                 return rows
         return None
