@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -16,6 +16,8 @@ _LEGACY_HTM = re.compile(r"\.htm$")
 
 def canonical_url(url: str, profile: SiteProfile, base: str | None = None) -> str | None:
     """The one URL of a page: bare host, no fragment, no tracking parameter, no default port.
+    The query is otherwise kept as the site writes it: SPIP's ``spip.php?article12`` names a
+    page that ``?article12=`` may not.
 
     Returns None for URLs that are not web pages (mailto:, javascript:, malformed ones).
     """
@@ -23,21 +25,25 @@ def canonical_url(url: str, profile: SiteProfile, base: str | None = None) -> st
         absolute = urljoin(base, url.strip()) if base else url.strip()
         parts = urlsplit(absolute)
         port = parts.port
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+        host = parts.hostname.lower()
+        if host in profile.hosts:
+            host = profile.canonical_host
+        if ":" in host:  # an IPv6 literal keeps its brackets
+            host = f"[{host}]"
+        netloc = host if port in (None, _DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
+        query = "&".join(item for item in parts.query.split("&")
+                         if item and _query_key(item) not in profile.tracking_params)
+        # Percent-encoded as Scrapy encodes every request URL, so that the spider, the archive
+        # and the datasets all name a page by the same string.
+        return safe_url_string(urlunsplit((parts.scheme, netloc, parts.path or "/", query, "")))
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
-    if host in profile.hosts:
-        host = profile.canonical_host
-    netloc = host if port in (None, _DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
-    query = urlencode(
-        [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
-         if key.lower() not in profile.tracking_params]
-    )
-    # Percent-encoded as Scrapy encodes every request URL, so that the spider, the archive and
-    # the datasets all name a page by the same string.
-    return safe_url_string(urlunsplit((parts.scheme, netloc, parts.path or "/", query, "")))
+
+
+def _query_key(item: str) -> str:
+    return unquote_plus(item.partition("=")[0]).lower()
 
 
 def in_scope(url: str, profile: SiteProfile) -> bool:
