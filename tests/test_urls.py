@@ -29,7 +29,8 @@ REPLICA = DEFAULT_PROFILE.with_base_url("http://127.0.0.1:8000")
     ("https://www.les-scop.coop/", "https://www.les-scop.coop/"),  # another site keeps its www
     # A query is kept as the site writes it but for tracking parameters: SPIP's article URLs
     # have a key and no value.
-    ("https://les-scop-idf.coop/spip.php?article12", "https://les-scop-idf.coop/spip.php?article12"),
+    ("https://les-scop-idf.coop/spip.php?article12",
+     "https://les-scop-idf.coop/spip.php?article12"),
     ("https://les-scop-idf.coop/spip.php?article12&UTM_Source=x&page",
      "https://les-scop-idf.coop/spip.php?article12&page"),
     ("https://les-scop-idf.coop/a?q=&&b=2", "https://les-scop-idf.coop/a?q=&b=2"),

@@ -31,9 +31,9 @@ def iter_rows(history: History, memo=None, mapper: Callable = map,
     and a digest of its texts: the texts are in ``pages_state``, or held compressed without
     it). Each row is checked against the schema (``check_row``). ``memo``: the parse cache,
     which keeps what each page gives the organisations between builds; ``mapper``: what runs
-    their search over the pages (``OrganizationFinder``). ``pages_state``: what the build keeps of each page for the next
-    one, and the pages whose rows the previous build holds already (``dataset.reuse``): of
-    those, only the ``pages`` row is given."""
+    their search over the pages (``OrganizationFinder``). ``pages_state``: what the build
+    keeps of each page for the next one, and the pages whose rows the previous build holds
+    already (``dataset.reuse``): of those, only the ``pages`` row is given."""
     organizations = OrganizationFinder(memo, mapper, texts=pages_state)
     kept = pages_state.kept if pages_state is not None else frozenset()
     for state in sorted(history.pages.values(), key=lambda state: state.url):
