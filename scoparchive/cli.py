@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -34,6 +35,19 @@ class UserError(click.ClickException):
 @click.version_option(__version__, prog_name="scoparchive")
 def main():
     """Archive the union's website (WARC) and build datasets from the archive."""
+    _show_warnings()
+
+
+def _show_warnings() -> None:
+    """The library's warnings (a damaged record skipped, a payload not read), one line each on
+    stderr, whatever Scrapy does with the root logger while it crawls."""
+    logger = logging.getLogger("scoparchive")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
 
 
 @main.command()
@@ -193,8 +207,12 @@ def _print_crawl_report(result, changes) -> None:
         ("pages unchanged", str(changes.unchanged)),
         ("pages removed", str(changes.removed)),
         ("errors", str(result.errors)),
+        ("truncated at the download bound", str(stats.get("scoparchive/truncated", 0))),
+        ("too large once decompressed (kept, not read)",
+         str(stats.get("scoparchive/too_large", 0))),
         ("bytes received", f"{result.bytes:,}"),
         ("out of scope (dropped)", str(stats.get("scoparchive/out_of_scope", 0))),
+        ("unreadable sitemaps", str(stats.get("scoparchive/unreadable_sitemaps", 0))),
         ("duration", f"{result.seconds:.1f} s"),
         ("finish reason", result.finish_reason),
     ):

@@ -8,6 +8,8 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -35,6 +37,28 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
             f"stdout:\n{completed.stdout}\nstderr:\n{completed.stderr}"
         )
     return completed
+
+
+def run_cli_measured(*args: str, timeout: float = 300
+                     ) -> tuple[subprocess.CompletedProcess, float]:
+    """`run_cli` without the check, and the peak resident memory of that process, in MB (its
+    own: ``wait4`` reports the child waited for, not the test session's other children)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen([sys.executable, "-m", "scoparchive", *args], cwd=REPO,
+                                   stdout=out, stderr=err, env=env)
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        completed = subprocess.CompletedProcess(process.args, process.returncode,
+                                                out.read().decode(), err.read().decode())
+    return completed, usage.ru_maxrss / 1024
 
 
 def free_port() -> int:

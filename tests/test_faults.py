@@ -3,20 +3,26 @@ odd part is lost, and the URL requested is the one the site wrote."""
 
 from __future__ import annotations
 
+import gzip
+import re
+import sqlite3
 import threading
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_cli_measured
 
 from scoparchive.archive import ArchiveReader
+from scoparchive.archive.reader import iter_records
 
 pytestmark = pytest.mark.slow
 
 
 class _OddLinks(BaseHTTPRequestHandler):
     """A home page whose first links are an IPv6 literal and a SPIP article (a query key with
-    no value), then an ordinary page; a sitemap that starts with an IPv6 literal too."""
+    no value), then an ordinary page; a sitemap that starts with an IPv6 literal too, and a
+    gzipped one (``plan.xml.gz``) naming a page linked from nowhere else."""
 
     requested: list[str]
 
@@ -34,9 +40,17 @@ class _OddLinks(BaseHTTPRequestHandler):
                             'sitemap/0.9"><url><loc>http://[::1]/plan</loc></url><url><loc>'
                             f"http://127.0.0.1:{port}/du-plan</loc></url></urlset>",
         }
+        pages["/robots.txt"] = "".join(f"Sitemap: http://127.0.0.1:{port}/{name}\n"
+                                       for name in ("sitemap.xml", "plan.xml.gz"))
+        pages["/du-plan-gz"] = "<html><body><h1>From the gzipped sitemap</h1></body></html>"
         body = pages.get(self.path, "").encode()
+        if self.path == "/plan.xml.gz":
+            body = gzip.compress(pages["/sitemap.xml"].replace("/du-plan<", "/du-plan-gz<")
+                                 .encode())
         self.send_response(200 if body else 404)
         self.send_header("Content-Type", "application/xml" if self.path.endswith(".xml")
+                         else "application/gzip" if self.path.endswith(".gz")
+                         else "text/plain" if self.path.endswith(".txt")
                          else "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -57,8 +71,128 @@ def test_odd_links_lose_nothing_after_them_and_are_requested_as_written(tmp_path
     finally:
         site.shutdown()
     requested = set(handler.requested)
-    assert {"/apres", "/du-plan", "/spip.php?article12"} <= requested
+    assert {"/apres", "/du-plan", "/du-plan-gz", "/spip.php?article12"} <= requested
     assert "/spip.php?article12=" not in requested
     archived = {capture.url.split("/", 3)[3] for capture in ArchiveReader(archive).captures(
         bodies=False)}
     assert {"apres", "du-plan", "spip.php?article12"} <= archived
+
+
+# --- what one response may cost ---------------------------------------------------------------
+
+#: A 1 MiB gzip member that inflates to 1 GiB of zeros.
+GZIP_BOMB = (lambda c: b"".join(c.compress(bytes(2**20)) for _ in range(1024)) + c.flush())(
+    zlib.compressobj(9, zlib.DEFLATED, 31))
+#: Tests cut downloads at this size (the default is 32 MiB); the page served is 3 MiB.
+TEST_MAX_DOWNLOAD = 2**20
+
+
+class _Hostile(BaseHTTPRequestHandler):
+    """A home page linking to a gzip bomb, a page longer than the crawl keeps (with a link near
+    its start and one past the cut), and an ordinary page."""
+
+    requested: list[str]
+
+    def do_GET(self):
+        self.requested.append(self.path)
+        headers = {"Content-Type": "text/html; charset=utf-8"}
+        if self.path == "/bombe":
+            body, headers["Content-Encoding"] = GZIP_BOMB, "gzip"
+        elif self.path == "/enorme":
+            filler = "<p>" + "Une très longue page. " * 40 + "</p>\n"
+            body = ('<html><body><h1>Énorme</h1><a href="/debut">début</a>'
+                    + filler * (3 * 2**20 // len(filler))
+                    + '<a href="/fin">fin</a></body></html>').encode()
+        elif self.path in ("/", "/apres", "/debut", "/fin"):
+            body = ('<html><body><h1>Page</h1><a href="/bombe">bombe</a> '
+                    '<a href="/enorme">énorme</a> <a href="/apres">après</a></body></html>'
+                    ).encode()
+        else:
+            body = b""
+        self.send_response(200 if body else 404)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_gzip_bomb_and_a_huge_page_cost_bounded_memory_and_lose_nothing_else(tmp_path):
+    handler = type("Handler", (_Hostile,), {"requested": []})
+    site = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    archive, out = tmp_path / "archive", tmp_path / "out"
+    try:
+        crawled, crawl_peak = run_cli_measured(
+            "crawl", "--site-url", f"http://127.0.0.1:{site.server_port}/",
+            "--archive", str(archive), "-s", f"MAX_DOWNLOAD_SIZE={TEST_MAX_DOWNLOAD}")
+    finally:
+        site.shutdown()
+    assert crawled.returncode == 0, crawled.stdout + crawled.stderr
+    assert crawl_peak < 500, f"crawl peaked at {crawl_peak:.0f} MB"
+    assert handler.requested.count("/robots.txt") == 1
+    assert "/debut" in handler.requested  # read from the part of the huge page kept
+    assert "/fin" not in handler.requested  # past the cut
+    report = crawled.stdout + crawled.stderr
+    assert re.search(r"truncated at the download bound\W+1\b", report)
+    assert re.search(r"too large once decompressed[^│]*│\W*1\b", report)
+
+    records = {stored.header("WARC-Target-URI").rsplit("/", 1)[1]: stored
+               for stored in iter_records(next(archive.glob("*.warc.gz")), payloads=True)
+               if stored.rec_type in ("response", "revisit")}
+    assert {"", "apres", "debut", "bombe", "enorme"} <= set(records)
+    huge = records["enorme"]
+    assert huge.header("WARC-Truncated") == "length"
+    assert TEST_MAX_DOWNLOAD < len(huge.payload) < 3 * 2**20
+    assert records["bombe"].payload == GZIP_BOMB  # archived as received
+    assert records["apres"].header("WARC-Truncated") is None
+
+    built, build_peak = run_cli_measured("build", "--archive", str(archive), "--out", str(out))
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert build_peak < 500, f"build peaked at {build_peak:.0f} MB"
+    # Said once, where the payload is first read: the crawl's summary parses what it fetched.
+    assert re.search(r"/bombe \(.*\.warc\.gz, offset \d+\): longer than 67,108,864 bytes once "
+                     r"decoded: not read", crawled.stderr)
+    with sqlite3.connect(next(out.glob("*.db"))) as db:
+        pages = {url.rsplit("/", 1)[1] for (url,) in db.execute("select url from pages")}
+    assert {"", "apres", "debut", "enorme"} <= pages
+
+
+# --- robots.txt -----------------------------------------------------------------------------------
+
+class _RobotsUnavailable(BaseHTTPRequestHandler):
+    """robots.txt answers 503, every page 200."""
+
+    requested: list[str]
+
+    def do_GET(self):
+        self.requested.append(self.path)
+        unavailable = self.path == "/robots.txt"
+        body = b"busy" if unavailable else b'<html><body><a href="/page">page</a></body></html>'
+        self.send_response(503 if unavailable else 200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_robots_txt_answering_503_forbids_the_whole_site_and_fails_the_crawl(tmp_path):
+    handler = type("Handler", (_RobotsUnavailable,), {"requested": []})
+    site = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        crawled = run_cli("crawl", "--site-url", f"http://127.0.0.1:{site.server_port}/",
+                          "--archive", str(tmp_path / "archive"), "-s", "RETRY_TIMES=1",
+                          check=False)
+    finally:
+        site.shutdown()
+    assert handler.requested == ["/robots.txt", "/robots.txt"]  # the request and its retry
+    assert crawled.returncode == 1
+    message = crawled.stderr.strip().splitlines()[-1]
+    assert "robots.txt answered 503" in message and "RFC 9309" in message

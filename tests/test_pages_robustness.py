@@ -280,3 +280,21 @@ def test_decode_as_utf8_gives_the_bytes_only_when_they_are_the_text(body, conten
     if utf8 is not None:
         assert utf8 is body
         assert utf8.decode("utf-8") == text
+
+
+@pytest.mark.parametrize("obstacle", [
+    pytest.param("<div>" * 2000, id="nesting-2000-deep"),
+    pytest.param('<img alt="inline" src="data:image/png;base64,' + "A" * (11 * 2**20) + '">',
+                 id="attribute-over-10MB"),
+    pytest.param("<p>" + "texte " * (2 * 2**20) + "</p>", id="text-node-over-10MB"),
+])
+def test_a_page_is_read_past_libxml2s_default_limits(obstacle):
+    """libxml2 stops at depth 256, or at a text node or attribute over 10 MB, unless told
+    (huge_tree, which reads 2,048 deep): whatever came after would be lost without a word."""
+    html = (f"<html><body><h1>Avant</h1>{obstacle}<p>Le paragraphe d'après l'obstacle.</p>"
+            '<a href="/apres">après</a></body></html>')
+    root = parse_html(html)
+    assert root.xpath("string(//p[last()])") == "Le paragraphe d'après l'obstacle."
+    page = parse_page("https://les-scop-idf.coop/page", html.encode(), profile=DEFAULT_PROFILE,
+                      content_type="text/html; charset=utf-8")
+    assert "https://les-scop-idf.coop/apres" in {link.url for link in page.links}

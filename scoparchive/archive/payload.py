@@ -12,6 +12,11 @@ from .model import Headers
 
 _ALIASES = {"x-gzip": "gzip", "x-deflate": "deflate"}
 
+#: The most bytes a payload is read as, once decompressed, at crawl and at build: past it, a
+#: payload (a gzip bomb: a megabyte that inflates to a gigabyte) is archived but not read.
+MAX_DECODED_PAYLOAD = 64 * 2**20
+_BLOCK = 2**16
+
 
 class BrotliDecompressor:
     """Google's Brotli (>= 1.1, what Scrapy needs) under the brotlipy API warcio calls.
@@ -71,17 +76,22 @@ class PayloadDecodeError(ValueError):
     pass
 
 
-def decode_payload(raw: bytes, headers: Headers) -> bytes:
+class PayloadTooLarge(PayloadDecodeError):
+    """Longer than the bound once decoded: not read further."""
+
+
+def decode_payload(raw: bytes, headers: Headers, max_size: int = MAX_DECODED_PAYLOAD) -> bytes:
     """Remove Transfer-Encoding: chunked (foreign WARCs) and every Content-Encoding, last first.
 
     Uses warcio's decompressors (gzip, deflate incl. raw deflate; br through an adapter).
-    Raises PayloadDecodeError for an unsupported coding or bytes that do not decode.
+    Raises PayloadDecodeError for an unsupported coding, bytes that do not decode, or a
+    result longer than ``max_size`` bytes (read no further: memory stays bounded).
     """
     data = raw
     if any("chunked" in value.lower() for value in headers.get_all("Transfer-Encoding")):
-        data = _read_all(ChunkedDataReader(BytesIO(data)))
+        data = _read_all(ChunkedDataReader(BytesIO(data)), max_size)
     for coding in reversed(content_codings(headers)):
-        data = _undo_coding(data, coding)
+        data = _undo_coding(data, coding, max_size)
     return data
 
 
@@ -95,16 +105,26 @@ def content_codings(headers: Headers) -> list[str]:
     return codings
 
 
-def _undo_coding(data: bytes, coding: str) -> bytes:
+def _undo_coding(data: bytes, coding: str, max_size: int) -> bytes:
     if coding not in _Reader.DECOMPRESSORS:
         raise PayloadDecodeError(f"unsupported Content-Encoding {coding!r}")
     try:
         # warcio passes data through unchanged when the first block does not decompress
         # (a server that labels plain bytes gzip); later failures raise.
-        return _read_all(_Reader(BytesIO(data), decomp_type=coding, read_all_members=True))
+        return _read_all(_Reader(BytesIO(data), decomp_type=coding, read_all_members=True),
+                         max_size)
+    except PayloadDecodeError:
+        raise
     except Exception as exc:
         raise PayloadDecodeError(f"cannot undo Content-Encoding {coding!r}: {exc}") from exc
 
 
-def _read_all(reader: BufferedReader) -> bytes:
-    return reader.read()
+def _read_all(reader: BufferedReader, max_size: int) -> bytes:
+    """What ``reader`` gives, a block at a time, failing once past ``max_size``."""
+    blocks, size = [], 0
+    while block := reader.read(_BLOCK):
+        size += len(block)
+        if size > max_size:
+            raise PayloadTooLarge(f"longer than {max_size:,} bytes once decoded: not read")
+        blocks.append(block)
+    return b"".join(blocks)

@@ -32,7 +32,13 @@ from .model import (
     parse_warc_date,
 )
 from .naming import OPEN_SUFFIX, finished_warcs, open_warcs, parse_name, sort_key
-from .payload import PayloadDecodeError, decode_payload, payload_digest
+from .payload import (
+    MAX_DECODED_PAYLOAD,
+    PayloadDecodeError,
+    PayloadTooLarge,
+    decode_payload,
+    payload_digest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -115,12 +121,16 @@ class StoredRecord:
 
 class ArchiveReader:
     """The archive in `directory`. `.open` files (a crawl still running, or killed) are ignored
-    unless `include_open`, in which case they are read up to their last complete record."""
+    unless `include_open`, in which case they are read up to their last complete record.
+    A payload longer than `max_payload` bytes, as stored or once decoded, is not read: its
+    capture comes with an empty body and a `decode_error` saying so."""
 
-    def __init__(self, directory: Path, *, include_open: bool = False, use_index: bool = True):
+    def __init__(self, directory: Path, *, include_open: bool = False, use_index: bool = True,
+                 max_payload: int = MAX_DECODED_PAYLOAD):
         self.directory = Path(directory)
         self.include_open = include_open
         self.use_index = use_index
+        self.max_payload = max_payload
         self._capture_index: CaptureIndex | bool | None = False  # False: not opened yet
 
     def warc_files(self) -> list[Path]:
@@ -175,7 +185,7 @@ class ArchiveReader:
         run_id = _run_id_from_name(path)
         indexing = index.start(path) if index is not None and not path.name.endswith(
             OPEN_SUFFIX) else None
-        for stored in iter_records(path, payloads=bodies):
+        for stored in iter_records(path, payloads=bodies, max_payload=self.max_payload):
             if stored.rec_type == "warcinfo":
                 run_id = _warcinfo_fields(stored.record).get("scoparchive-run-id", run_id)
             elif stored.rec_type in _CAPTURE_TYPES:
@@ -219,14 +229,16 @@ class ArchiveReader:
         way is not resolved (`resolved=False`): resolution needs the earlier captures."""
         path = self.directory / warc_file
         with path.open("rb") as fh:
-            stored = read_record_at(fh, path, offset, payload=True)
+            stored = read_record_at(fh, path, offset, payload=True, max_payload=self.max_payload)
         run_id = _run_id_from_name(path)
         return _Resolver(self, bodies=True).capture(RecordFacts.of(stored), run_id,
                                                      resolve=False)
 
 
-def iter_records(path: Path, *, payloads: bool = False) -> Iterator[StoredRecord]:
-    """Records of one WARC file, each read to its end before it is yielded.
+def iter_records(path: Path, *, payloads: bool = False, max_payload: int = MAX_DECODED_PAYLOAD
+                 ) -> Iterator[StoredRecord]:
+    """Records of one WARC file, each read to its end before it is yielded; a payload is read
+    up to one byte past ``max_payload`` (``_decoded`` tells it was longer).
 
     A damaged finished file raises ArchiveError naming the file and the offset where the
     damage starts, after every record before it was yielded. A `.open` file (writer still
@@ -239,7 +251,7 @@ def iter_records(path: Path, *, payloads: bool = False) -> Iterator[StoredRecord
         records = ArchiveIterator(fh)
         while True:
             try:
-                stored = _next_record(records, path, fh, payloads, end, size)
+                stored = _next_record(records, path, fh, payloads, end, size, max_payload)
             except (*_READ_ERRORS, _Damaged) as exc:
                 if tolerant:
                     log.warning("%s: stopping at offset %d (%s)", path, end, exc)
@@ -253,12 +265,13 @@ def iter_records(path: Path, *, payloads: bool = False) -> Iterator[StoredRecord
         raise ArchiveError(path, end, f"{size - end} bytes after the last complete record")
 
 
-def read_record_at(fh: BinaryIO, path: Path, offset: int, *, payload: bool) -> StoredRecord:
+def read_record_at(fh: BinaryIO, path: Path, offset: int, *, payload: bool,
+                   max_payload: int = MAX_DECODED_PAYLOAD) -> StoredRecord:
     fh.seek(offset)
     records = ArchiveIterator(fh)
     try:
         record = next(records)
-        raw = record.raw_stream.read() if payload else None
+        raw = record.raw_stream.read(max_payload + 1) if payload else None
         records.read_to_end()
     except (*_READ_ERRORS, StopIteration) as exc:
         raise ArchiveError(path, offset, f"no readable record here ({exc})") from exc
@@ -291,14 +304,16 @@ class _Damaged(Exception):
 
 
 def _next_record(
-    records: ArchiveIterator, path: Path, fh: BinaryIO, payloads: bool, end: int, size: int
+    records: ArchiveIterator, path: Path, fh: BinaryIO, payloads: bool, end: int, size: int,
+    max_payload: int,
 ) -> StoredRecord | None:
     record = next(records, None)
     if record is None:
         return None
     if record.rec_type is None:
         raise _Damaged("not a WARC record (truncated or corrupt)")
-    raw = record.raw_stream.read() if payloads and record.rec_type in _CAPTURE_TYPES else None
+    raw = (record.raw_stream.read(max_payload + 1)
+           if payloads and record.rec_type in _CAPTURE_TYPES else None)
     records.read_to_end()
     offset, length = records.get_record_offset(), records.get_record_length()
     if offset != end:
@@ -382,12 +397,17 @@ class _Resolver:
             self._resolve_not_modified(capture)
         else:
             self._resolve_identical_payload(capture)
+        if capture.decode_error:
+            log.warning("%s (%s, offset %d): %s", capture.url, record.path.name, record.offset,
+                        capture.decode_error)
         return capture
 
     def _take_response(self, capture: Capture, record: RecordFacts) -> None:
         if record.payload is not None:
-            capture.payload_digest = capture.payload_digest or payload_digest(record.payload)
-            capture.body, capture.decode_error = _decoded(record.payload, capture.headers)
+            if not capture.payload_digest and len(record.payload) <= self.reader.max_payload:
+                capture.payload_digest = payload_digest(record.payload)
+            capture.body, capture.decode_error = _decoded(record.payload, capture.headers,
+                                                          self.reader.max_payload)
         location = (record.path, record.offset)
         digest = capture.payload_digest
         if digest and digest != EMPTY_PAYLOAD_DIGEST:
@@ -441,18 +461,23 @@ class _Resolver:
         fh = self._handles.get(path)
         if fh is None:
             fh = self._handles[path] = path.open("rb")
-        stored = read_record_at(fh, path, offset, payload=True)
+        stored = read_record_at(fh, path, offset, payload=True,
+                                max_payload=self.reader.max_payload)
         headers = Headers(stored.record.http_headers.headers if stored.record.http_headers else [])
-        result = _decoded(stored.payload or b"", headers)
+        result = _decoded(stored.payload or b"", headers, self.reader.max_payload)
         self._bodies[location] = result
         if len(self._bodies) > self.BODY_CACHE_SIZE:
             self._bodies.popitem(last=False)
         return result
 
 
-def _decoded(payload: bytes, headers: Headers) -> tuple[bytes, str | None]:
+def _decoded(payload: bytes, headers: Headers, max_size: int) -> tuple[bytes, str | None]:
+    if len(payload) > max_size:
+        return b"", f"payload longer than {max_size:,} bytes: not read"
     try:
-        return decode_payload(payload, headers), None
+        return decode_payload(payload, headers, max_size), None
+    except PayloadTooLarge as exc:
+        return b"", str(exc)
     except PayloadDecodeError as exc:
         # Keep the bytes rather than lose the capture; the caller sees why they are raw.
         return payload, str(exc)

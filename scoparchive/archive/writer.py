@@ -116,8 +116,11 @@ class ArchiveWriter:
         remote_ip: str | None = None,
         referrer: str | None = None,
         duration_ms: float | None = None,
+        truncated: str | None = None,
     ) -> CaptureRef:
-        """Archive one fetch as response (or revisit) + request records; return where it went."""
+        """Archive one fetch as response (or revisit) + request records; return where it went.
+        ``truncated``: why the payload is cut short (WARC-Truncated: ``length``, ``time``…);
+        such a payload is never taken for another's, nor another for it."""
         if self._closed:
             raise RuntimeError("ArchiveWriter is closed")
         captured_at = ensure_utc(fetched_at)
@@ -131,9 +134,13 @@ class ArchiveWriter:
 
         http_block = response_block(http_version, status, reason, response_headers, len(payload))
         digest = payload_digest(payload)
-        record, refers_to = self._response_or_revisit(
-            warc.writer, url, status, http_block, payload, digest, common
-        )
+        if truncated:
+            record, refers_to = self._response(warc.writer, url, http_block, payload, digest,
+                                               {**common, "WARC-Truncated": truncated}), None
+        else:
+            record, refers_to = self._response_or_revisit(
+                warc.writer, url, status, http_block, payload, digest, common
+            )
         offset, length = warc.write(record)
 
         request = warc.writer.create_warc_record(
@@ -164,7 +171,7 @@ class ArchiveWriter:
             mime=mime_of(Headers(response_headers).get("Content-Type")),
             record_type=record.rec_type,
         )
-        self._remember(ref, payload)
+        self._remember(ref, payload, whole=not truncated)
         if self.crawl_log:
             self.crawl_log.log_capture(
                 ref,
@@ -251,19 +258,24 @@ class ArchiveWriter:
             }
             return _revisit(builder, url, http_block, {**common, **extra}), original
 
-        record = builder.create_warc_record(
+        return self._response(builder, url, http_block, payload, digest, common), None
+
+    @staticmethod
+    def _response(builder: WARCWriter, url: str, http_block: Any, payload: bytes, digest: str,
+                  headers: dict[str, str]) -> ArcWarcRecord:
+        return builder.create_warc_record(
             url,
             "response",
             payload=BytesIO(payload),
             length=len(payload),
             http_headers=http_block,
-            warc_headers_dict={**_new_id("response", url), **common, "WARC-Payload-Digest": digest},
+            warc_headers_dict={**_new_id("response", url), **headers,
+                               "WARC-Payload-Digest": digest},
         )
-        return record, None
 
-    def _remember(self, ref: CaptureRef, payload: bytes) -> None:
+    def _remember(self, ref: CaptureRef, payload: bytes, *, whole: bool = True) -> None:
         # Empty payloads (redirects, 204s) are not deduplicated: a revisit would save nothing.
-        if ref.record_type == "response" and payload and ref.payload_digest:
+        if whole and ref.record_type == "response" and payload and ref.payload_digest:
             self._digests.setdefault(ref.payload_digest, ref)
         self._latest[ref.url] = ref
 

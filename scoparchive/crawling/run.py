@@ -112,6 +112,8 @@ def crawl(
                                      log_level, on_response, settings, contact)
     finally:
         lock.release()
+    if stats.get("scoparchive/robots_unavailable"):
+        raise CrawlError(_robots_unavailable(stats, site_url))
     if not stats.get("scoparchive/archived") and not _skipped(stats):
         if stats.get("scoparchive/locked"):
             raise CrawlError(stats["scoparchive/locked"])
@@ -131,6 +133,14 @@ def crawl(
         finish_reason=str(stats.get("finish_reason", "")),
         stats=stats,
     )
+
+
+def _robots_unavailable(stats: dict, site_url: str) -> str:
+    answer = stats.get("scoparchive/robots_answer")
+    what = (f"{stats['scoparchive/robots_unavailable']} answered {answer}"
+            if isinstance(answer, int) else f"{site_url}: the site could not be reached ({answer})")
+    return (f"{what}; rien n'est collecté tant que robots.txt ne répond pas (nothing is crawled "
+            "while robots.txt is unavailable, RFC 9309): try again later")
 
 
 def _run_scrapy(archive_dir, site_url, delay, max_pages, resume, log_level, on_response,

@@ -9,6 +9,7 @@ spider (``scoparchive/crawling/spider.py``).
 from scrapy.settings import default_settings as _scrapy_defaults
 
 from scoparchive import __version__
+from scoparchive.archive.payload import MAX_DECODED_PAYLOAD
 from scoparchive.profiles import DEFAULT_PROFILE
 
 BOT_NAME = "scoparchive"
@@ -46,6 +47,13 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 LOG_LEVEL = "INFO"
 
+# What one response may cost, whatever the server sends (crawling/middlewares/download_size.py):
+# a download is cut after MAX_DOWNLOAD_SIZE bytes and archived so (WARC-Truncated: length); a
+# payload that grows past MAX_PAYLOAD_SIZE once decompressed is archived as received, not read.
+MAX_DOWNLOAD_SIZE = 32 * 2**20
+MAX_PAYLOAD_SIZE = MAX_DECODED_PAYLOAD
+DOWNLOAD_MAXSIZE = 0  # Scrapy's own bound drops a download whole: the two above replace it
+
 # Pauses before a retry: exponential from the base, capped; a server's Retry-After is honoured
 # up to RETRY_AFTER_MAX seconds, past which the request is given up.
 RETRY_BACKOFF_BASE = 1.0
@@ -58,8 +66,14 @@ EXTENSIONS = {
 DOWNLOADER_MIDDLEWARES = {
     # Scope is checked on every request, redirects included, before anything is sent.
     "scoparchive.crawling.middlewares.scope.ScopeMiddleware": 60,
+    # robots.txt read once per host, a 5xx or no answer forbidding everything (RFC 9309).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scoparchive.crawling.middlewares.robots.RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scoparchive.crawling.middlewares.retry.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "scoparchive.crawling.middlewares.download_size.PayloadSizeMiddleware": 590,
+    "scoparchive.crawling.middlewares.download_size.DownloadSizeMiddleware": 955,
     "scoparchive.crawling.middlewares.recrawl.RecrawlMiddleware": 940,
     "scoparchive.crawling.middlewares.host_concurrency.HostConcurrencyMiddleware": 945,
     # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600), so that the archive keeps

@@ -18,9 +18,11 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from scoparchive.archive.model import HTML_TYPES
+from scoparchive.crawling.middlewares.robots import ROBOTS_REQUEST
 from scoparchive.pages import parse_page
 from scoparchive.profiles import PROFILES, profile_for_url
 from scoparchive.urls import canonical_url, in_scope, is_loopback
@@ -75,9 +77,10 @@ class SiteSpider(scrapy.Spider):
                                      self.crawler.settings.getfloat("DOWNLOAD_DELAY"))
 
     async def start(self):
+        # The robots middleware reads its rules from this answer: robots.txt is fetched once.
         yield scrapy.Request(urljoin(self.profile.base_url, "robots.txt"),
                              callback=self.parse_robots, errback=self.robots_failed,
-                             priority=100)
+                             priority=100, meta={ROBOTS_REQUEST: True})
 
     def parse_robots(self, response: Response):
         sitemaps = []
@@ -113,9 +116,10 @@ class SiteSpider(scrapy.Spider):
         nested = []
         if response.status == 200 and response.body:
             try:
-                sitemap = Sitemap(response.body)
-            except Exception:  # a broken sitemap is no reason to stop discovery through links
-                self.logger.warning("unreadable sitemap: %s", response.url)
+                sitemap = Sitemap(self._sitemap_body(response))
+            except Exception as error:  # a broken sitemap never stops discovery through links
+                self.logger.warning("unreadable sitemap: %s (%s)", response.url, error)
+                self.crawler.stats.inc_value("scoparchive/unreadable_sitemaps")
             else:
                 for entry in sitemap:
                     url = canonical_url(entry.get("loc", ""), self.profile)
@@ -130,6 +134,13 @@ class SiteSpider(scrapy.Spider):
         yield from self._request_sitemaps(nested)
         if self._pending_sitemaps == 0:
             yield from self._start_pages()
+
+    def _sitemap_body(self, response: Response) -> bytes:
+        """The XML of a sitemap, also when it is a gzip file (``sitemap.xml.gz``, served as
+        such rather than with a Content-Encoding), inflated within the payload bound."""
+        if response.body[:3] != b"\x1f\x8b\x08":
+            return response.body
+        return gunzip(response.body, max_size=self.crawler.settings.getint("MAX_PAYLOAD_SIZE"))
 
     def sitemap_failed(self, failure):
         self._pending_sitemaps -= 1

@@ -57,9 +57,11 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 #: Characters XML forbids: controls but tab and line ends, non-characters and lone surrogates.
 _UNPARSABLE_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: A plain etree parser (lxml.html's element classes cost a lookup per element) that reads UTF-8
-#: bytes (see ``_parsable``), whatever a ``<meta charset>`` in them says.
+#: bytes (see ``_parsable``), whatever a ``<meta charset>`` in them says. ``huge_tree``: without
+#: it libxml2 stops, silently, at depth 256 or at a text or attribute over 10 MB (an inline
+#: ``data:`` image), and the rest of the page is lost; a payload's size is bounded before this.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, encoding="utf-8",
-                           collect_ids=False)  # fmt: skip
+                           collect_ids=False, huge_tree=True)  # fmt: skip
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
+from scoparchive.crawling.middlewares.download_size import TRUNCATED_FLAG
 from scoparchive.crawling.middlewares.recrawl import ARCHIVED_FLAG
 from scoparchive.crawling.session import CrawlSession
 
@@ -49,6 +50,7 @@ class ArchiveMiddleware:
             remote_ip=str(response.ip_address) if response.ip_address else None,
             referrer=_header_value(request.headers, b"Referer"),
             duration_ms=(time.monotonic() - started_monotonic) * 1000,
+            truncated="length" if TRUNCATED_FLAG in response.flags else None,
         )
         self.crawler.stats.inc_value("scoparchive/archived")
         self.crawler.stats.inc_value("scoparchive/bytes_received", len(response.body))
