@@ -14,7 +14,7 @@ _ALIASES = {"x-gzip": "gzip", "x-deflate": "deflate"}
 
 #: The most bytes a payload is read as, once decompressed, at crawl and at build: past it, a
 #: payload (a gzip bomb: a megabyte that inflates to a gigabyte) is archived but not read.
-MAX_DECODED_PAYLOAD = 64 * 2**20
+MAX_DECODED_PAYLOAD = 32 * 2**20
 _BLOCK = 2**16
 
 
