@@ -18,7 +18,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES
-from scrapy.utils.gz import gunzip
+from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
 from scoparchive.archive.model import HTML_TYPES
@@ -138,7 +138,7 @@ class SiteSpider(scrapy.Spider):
     def _sitemap_body(self, response: Response) -> bytes:
         """The XML of a sitemap, also when it is a gzip file (``sitemap.xml.gz``, served as
         such rather than with a Content-Encoding), inflated within the payload bound."""
-        if response.body[:3] != b"\x1f\x8b\x08":
+        if not gzip_magic_number(response):
             return response.body
         return gunzip(response.body, max_size=self.crawler.settings.getint("MAX_PAYLOAD_SIZE"))
 
