@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo check test lint format crawl build serve replica bench clean
+.PHONY: help install demo check test lint format crawl build serve replica replay bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -58,6 +58,19 @@ serve: $(INSTALLED) ## Serve datasets/build/ with Datasette
 
 replica: $(INSTALLED) ## Serve the replica of the site on http://127.0.0.1:8000/
 	$(BIN)/scoparchive replica
+
+# pywb reads the archive's own index.cdxj and its WARC files where they are, through a config
+# written into .venv-pywb/ (git-ignored, pywb's own folder).
+ARCHIVE ?= archive
+REPLAY_PORT ?= 8080
+REPLAY_CONFIG := .venv-pywb/replay.yaml
+
+replay: $(PYWB) ## Replay archive/ with pywb on http://127.0.0.1:8080/archive/ (ARCHIVE=... for another)
+	@test -f $(ARCHIVE)/index.cdxj || { echo "$(ARCHIVE)/index.cdxj: pas d'archive ici (no archive here); run a crawl first" >&2; exit 1; }
+	@printf 'collections:\n  archive:\n    index_paths: %s\n    archive_paths: %s/\n' \
+	  "$(abspath $(ARCHIVE))/index.cdxj" "$(abspath $(ARCHIVE))" > $(REPLAY_CONFIG)
+	@echo "pywb: http://127.0.0.1:$(REPLAY_PORT)/archive/ (Ctrl-C to stop)"
+	PYWB_CONFIG_FILE=$(REPLAY_CONFIG) .venv-pywb/bin/wayback -p $(REPLAY_PORT) -b 127.0.0.1
 
 clean: ## Remove the demo's archive and datasets, and caches (never archive/)
 	rm -rf demo .pytest_cache .ruff_cache .hypothesis

@@ -86,7 +86,9 @@ def ours(site_url: str, archive_dir: str) -> dict:
         "bytes_received": result.bytes,
         "errors": result.errors,
         "finish_reason": result.finish_reason,
-        "changes": dataclasses.asdict(changes) if dataclasses.is_dataclass(changes) else {},
+        # The counts (the URL lists behind them would only bloat the results).
+        "changes": {name: value for name, value in dataclasses.asdict(changes).items()
+                    if isinstance(value, int)} if dataclasses.is_dataclass(changes) else {},
         "stats": _scrapy_stats(result.stats),
     }
 

@@ -24,11 +24,30 @@ DEMO_ARCHIVE = Path("demo/archive")
 DEMO_OUT = Path("demo/datasets")
 
 
+#: Exit codes, for cron and monitors (docs/archiving.md). 2 is click's, for a usage error.
+EXIT_FAILED = 1
+EXIT_PARTIAL = 3
+EXIT_INTERRUPTED = 130
+
+
 class UserError(click.ClickException):
     """One clear line on stderr and exit status 1, no traceback."""
 
+    exit_code = EXIT_FAILED
+
     def show(self, file=None):
         console.print(f"[bold red]error:[/] {self.message}", highlight=False, soft_wrap=True)
+
+
+def _exit_for(status: str, message: str | None) -> None:
+    """Ends a command that went through but not wholly (``crawling.outcome``): the line that
+    says why, and the exit code that tells it."""
+    if status == "interrupted":
+        console.print(f"[bold yellow]{message}[/]", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if status == "partial":
+        console.print(f"[bold yellow]partial:[/] {message}", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_PARTIAL)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,11 +83,20 @@ def _show_warnings() -> None:
               "[default: the project's URL].")
 @click.option("--resume", is_flag=True,
               help="Finish the archive's interrupted crawl instead of starting a new one.")
+@click.option("--revalidate-after", type=click.FloatRange(min=0), default=None, metavar="DAYS",
+              help="Ask again (conditional GET) a page its sitemap says unchanged when its "
+              "latest capture is older than DAYS [default: 30].")
+@click.option("--full", is_flag=True,
+              help="Fetch every page again once, with plain GETs, whatever the sitemap and "
+              "the validators say.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (as `scrapy crawl -s`), e.g. RETRY_TIMES=5.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(site_url, archive_dir, delay, max_pages, contact, resume, overrides, verbose):
+def crawl(site_url, archive_dir, delay, max_pages, contact, resume, revalidate_after, full,
+          overrides, verbose):
     """Crawl a site into a WARC archive; a rerun fetches only what changed."""
+    overrides = ((f"REVALIDATE_AFTER_DAYS={revalidate_after}",) if revalidate_after is not None
+                 else ()) + (("RECRAWL_FULL=True",) if full else ()) + overrides  # -s wins
     settings = {}
     for override in overrides:
         name, equals, value = override.partition("=")
@@ -78,6 +106,11 @@ def crawl(site_url, archive_dir, delay, max_pages, contact, resume, overrides, v
     result, changes = _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings,
                                  verbose, contact)
     _print_crawl_report(result, changes)
+    _print_changed_urls(changes)
+    if result.finish_reason == "closespider_pagecount":  # --max-pages: the cut asked for
+        console.print(result.message or "", highlight=False, soft_wrap=True)
+    else:
+        _exit_for(result.status, result.message)
 
 
 @main.command()
@@ -86,9 +119,10 @@ def crawl(site_url, archive_dir, delay, max_pages, contact, resume, overrides, v
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT,
               show_default=True, help="Output folder (replaced atomically by each build).")
 @click.option("--strict", is_flag=True,
-              help="Fail when field completeness falls under the thresholds, or on any drift "
+              help="Fail when field completeness falls under the thresholds, on any drift "
               "alarm (a page that changed type or lost fields, listed news not typed as an "
-              "article, a page type whose share moved).")
+              "article, a page type whose share moved), or on any damaged WARC file "
+              "(otherwise read up to the damage, and the exit code is 3).")
 @click.option("--thresholds", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="YAML file of completeness thresholds per page type, and of "
               "the alarms' settings (see scoparchive/thresholds.yaml).")
@@ -101,6 +135,9 @@ def build(archive_dir, out_dir, strict, thresholds, no_cache, jobs):
     """Build SQLite, Parquet and datapackage.json from the archive, with no network."""
     report = _run_build(archive_dir, out_dir, strict, thresholds, not no_cache, jobs)
     _print_build_report(report)
+    if report.skipped:
+        _exit_for("partial", f"{len(report.skipped)} fichier(s) WARC endommagé(s), lu(s) en "
+                  f"partie (damaged WARC file(s), read in part): {report.skipped[0]}")
 
 
 @main.command()
@@ -110,7 +147,8 @@ def build(archive_dir, out_dir, strict, thresholds, no_cache, jobs):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--open", "open_browser", is_flag=True, help="Open a web browser.")
 def serve(out_dir, port, host, open_browser):
-    """Serve the built datasets with Datasette (read-only)."""
+    """Serve the built datasets with Datasette (read-only); a new build is served as soon as it
+    replaces the last one."""
     _serve(out_dir, port, host, open_browser)
 
 
@@ -164,6 +202,97 @@ def demo(port, replica_port, no_serve):
         replica_server.stop()
 
 
+@main.command()
+@click.option("--archive", "archive_dir", type=click.Path(path_type=Path),
+              default=DEFAULT_ARCHIVE, show_default=True, help="Folder of the WARC archive.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="FILE.wacz",
+              help="The WACZ to write, replaced in one rename if it exists "
+              "[default: <archive>.wacz beside the archive folder].")
+def wacz(archive_dir, out_file):
+    """Pack the archive into one portable WACZ file, for ReplayWeb.page or pywb."""
+    from scoparchive.archive.wacz import WaczError, write_wacz
+
+    try:
+        with console.status("packing the archive into a WACZ"):
+            report = write_wacz(archive_dir, out_file)
+    except WaczError as error:
+        raise UserError(str(error)) from error
+    console.print(f"WACZ écrit{' (remplace le précédent)' if report.replaced else ''} "
+                  f"(WACZ written{', replacing the previous one' if report.replaced else ''}): "
+                  f"{report.path}: {len(report.warc_files)} fichier(s) WARC (WARC files), "
+                  f"{report.pages} pages, {report.bytes / 2**20:.1f} Mio (MiB)",
+                  highlight=False, soft_wrap=True)
+    console.print("à ouvrir dans https://replayweb.page : choisir le fichier, ou le déposer "
+                  "sur la page (open it in https://replayweb.page: choose the file, or drop it "
+                  "on the page)", highlight=False, soft_wrap=True, style="dim")
+
+
+@main.command()
+@click.option("--archive", "archive_dir", type=click.Path(path_type=Path),
+              default=DEFAULT_ARCHIVE, show_default=True, help="Folder of the WARC archive.")
+@click.option("--run", "run_id", default=None, metavar="ID",
+              help="The crawl run [default: the archive's latest].")
+def changes(archive_dir, run_id):
+    """Pages new, changed and removed in a crawl run, with a word diff of each changed
+    article's text; from the archive alone (no build, no network)."""
+    from scoparchive.archive.model import ArchiveError
+    from scoparchive.dataset.changes import ChangesError, run_report
+
+    if not archive_dir.is_dir():
+        raise UserError(f"{archive_dir}: no such archive folder")
+    try:
+        with console.status("reading the archive"):
+            report = run_report(archive_dir, run_id)
+    except (ChangesError, ArchiveError) as error:
+        raise UserError(str(error)) from error
+    out = Console(highlight=False, soft_wrap=True)  # stdout: the command's output
+    since = f", comparée à la collecte (compared with run) {report.previous_run_id}" \
+        if report.previous_run_id else ", la première de l'archive (the archive's first)"
+    out.print(f"[bold]collecte (crawl run) {report.run_id}[/]: "
+              f"{report.started_at:%Y-%m-%d %H:%M:%S} → {report.finished_at:%Y-%m-%d %H:%M:%S}"
+              f"{since}")
+    out.print(f"pages inchangées (unchanged pages): {report.changes.unchanged}")
+    _print_changed_urls(report.changes, limit=None, out=out, hint=False)
+    for article in report.articles:
+        _print_article_diff(article, out)
+    if report.not_compared:
+        out.print(f"\n{report.not_compared} page(s) modifiée(s) sans texte d'article comparé "
+                  "(changed pages with no article text to compare: listings, other pages, or "
+                  "back online as they were)", style="dim")
+
+
+def _print_article_diff(article, out) -> None:
+    from rich.text import Text
+
+    out.print()
+    out.print(Text(f"── {article.url}", style="bold"))
+    before = f"{article.before.captured_at:%Y-%m-%d %H:%M:%S} ({article.before.run_id})" \
+        if article.before else "—"
+    out.print(Text(f"{article.title or ''}  ·  {before} → "
+                   f"{article.after.captured_at:%Y-%m-%d %H:%M:%S}", style="dim"))
+    if not article.fields:
+        out.print("  texte inchangé : la modification est ailleurs (text unchanged: the change "
+                  "is elsewhere, a date, an image, a link…)")
+    markers = out.color_system is None or out.no_color
+    for diff in article.fields:
+        out.print(f"  [bold]{diff.label}[/] −{diff.words_removed} +{diff.words_added} "
+                  f"mots (words)")
+        for hunk in diff.hunks:
+            if markers:
+                out.print(Text(f"    {hunk.plain()}"))
+                continue
+            line = Text("    … " if hunk.cut_before else "    ")
+            for kind, text in hunk.segments:
+                line.append(text + " ", style={"=": "", "-": "red strike",
+                                              "+": "bold green"}[kind])
+            if hunk.cut_after:
+                line.append("…")
+            out.print(line)
+        if diff.more:
+            out.print(f"    … et {diff.more} modification(s) de plus (and {diff.more} more)")
+
+
 # --- the work behind the commands --------------------------------------------------------------
 
 def _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbose, contact=None):
@@ -201,20 +330,31 @@ def _print_crawl_report(result, changes) -> None:
         ("archive", str(result.archive_dir)),
         ("responses received", str(result.responses)),
         ("  of which 304 not modified", str(stats.get("scoparchive/not_modified", 0))),
+        ("pages fetched", str(changes.fetched)),
         ("not requested (known unchanged)", str(skipped)),
         ("pages new", str(changes.new)),
         ("pages changed", str(changes.changed)),
         ("pages unchanged", str(changes.unchanged)),
         ("pages removed", str(changes.removed)),
-        ("errors", str(result.errors)),
+        ("errors (5xx or no answer)", str(result.errors)),
         ("truncated at the download bound", str(stats.get("scoparchive/truncated", 0))),
         ("too large once decompressed (kept, not read)",
          str(stats.get("scoparchive/too_large", 0))),
         ("bytes received", f"{result.bytes:,}"),
         ("out of scope (dropped)", str(stats.get("scoparchive/out_of_scope", 0))),
+        ("URLs too long (dropped)", str(stats.get("scoparchive/url_too_long", 0))),
+        ("traps: too deep, query variants, repeated segments (dropped)",
+         str(sum(stats.get(f"scoparchive/{name}", 0)
+                 for name in ("too_deep", "query_variants", "repeated_segments")))),
         ("unreadable sitemaps", str(stats.get("scoparchive/unreadable_sitemaps", 0))),
+        ("sitemaps past the bound (not read)",
+         str(stats.get("scoparchive/sitemaps_over_limit", 0))),
+        ("revalidated (capture too old)", str(stats.get("scoparchive/revalidated", 0))),
+        ("damaged archive files (read in part)",
+         str(stats.get("scoparchive/damaged_files", 0))),
         ("duration", f"{result.seconds:.1f} s"),
         ("finish reason", result.finish_reason),
+        ("status", result.status),
     ):
         table.add_row(label, value)
     console.print(table)
@@ -236,6 +376,9 @@ def _run_build(archive_dir, out_dir, strict, thresholds, use_cache=True, jobs=No
                          on_capture=lambda n: status.update(f"{n} captures read"))
     except (BuildError, ArchiveError) as error:
         raise UserError(str(error)) from error
+    except KeyboardInterrupt:
+        _exit_for("interrupted", "construction interrompue : la précédente reste en place "
+                  "(build interrupted: the previous one stays as it was)")
 
 
 def _print_build_report(report) -> None:
@@ -291,23 +434,53 @@ def _print_alarms(alarms) -> None:
                   soft_wrap=True, style="dim")
 
 
-def _serve(out_dir: Path, port: int, host: str, open_browser: bool) -> None:
-    from scoparchive.dataset.build import database_path
+#: How many URLs of each kind (new, changed, removed) the crawl report lists.
+CHANGED_URLS_SHOWN = 20
 
-    database = database_path(out_dir)
-    if database is None:
-        raise UserError(f"{out_dir}: no database; run `scoparchive build --out {out_dir}` first")
-    arguments = ["serve", "--immutable", str(database),
-                 "--metadata", str(database.parent / "metadata.json"), "--host", host,
-                 "--port", str(port), "--setting", "default_page_size", "50",
-                 "--setting", "sql_time_limit_ms", "3000"]
-    if open_browser:
-        arguments.append("--open")
-    from datasette.cli import cli as datasette_cli
+
+def _print_changed_urls(changes, limit: int | None = CHANGED_URLS_SHOWN, out=None,
+                        hint: bool = True) -> None:
+    """The URLs new, changed and removed in a run (``run_summary.RunChanges``), up to ``limit``
+    of each kind (None: all), then how many more; on ``out`` (the report's console, stderr)."""
+    out = out or console
+    kinds = (("pages nouvelles (new pages)", changes.new_urls),
+             ("pages modifiées (changed pages)", changes.changed_urls),
+             ("pages retirées (removed pages)", changes.removed_urls))
+    if not any(urls for _, urls in kinds):
+        out.print("aucune page nouvelle, modifiée ni retirée (no page new, changed or removed)",
+                  highlight=False, soft_wrap=True)
+        return
+    for label, urls in kinds:
+        if not urls:
+            continue
+        out.print(f"[bold]{label}[/]: {len(urls)}", highlight=False, soft_wrap=True)
+        for url in urls[:limit]:
+            out.print(f"  {url}", markup=False, highlight=False, soft_wrap=True)
+        more = len(urls) - len(urls[:limit])
+        if more > 0:
+            out.print(f"  … et {more} de plus (and {more} more)", highlight=False)
+    if hint and changes.run_id:
+        import shlex
+
+        archive = "" if changes.archive_dir in (None, DEFAULT_ARCHIVE) \
+            else f" --archive {shlex.quote(str(changes.archive_dir))}"
+        out.print(f"le détail, avec les textes modifiés (the details, with the changed texts): "
+                  f"scoparchive changes{archive} --run {changes.run_id}", markup=False,
+                  highlight=False, soft_wrap=True, style="dim")
+
+
+def _serve(out_dir: Path, port: int, host: str, open_browser: bool) -> None:
+    from scoparchive.publishing import NoBuild
+    from scoparchive.publishing import serve as serve_datasets
 
     # In this process, so that stopping it stops Datasette too (and the demo's replica thread).
-    with contextlib.suppress(KeyboardInterrupt):
-        datasette_cli.main(args=arguments, prog_name="datasette", standalone_mode=False)
+    # It follows the build in out_dir: a new build is served with no restart.
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_datasets(out_dir, host=host, port=port, open_browser=open_browser)
+    except NoBuild as error:
+        raise UserError(f"{out_dir}: {error}; run `scoparchive build --out {out_dir}` "
+                        "first") from error
 
 
 def _subprocess_or_fail(arguments: list[str]) -> None:

@@ -383,8 +383,16 @@ CRAWL_RUNS = Table(
              unit="pages"),
         _col("pages_removed", "integer", "Pages found gone (404, 410, redirected away) that were "
              "online before the run.", unit="pages"),
-        _col("errors", "integer", "Server errors (5xx) answered to the run.", unit="requests"),
+        _col("errors", "integer", "Server errors (5xx) answered to the run, and its requests "
+             "that got no answer (the crawl report's \"errors\").", unit="requests"),
         _col("warc_files", "list<string>", "WARC files written by the run."),
+        _col("status", "string", "How the run ended, from its record (runs/<id>.json): "
+             "finished; partial (went through, with errors or parts not read); failed "
+             "(nothing usable); interrupted (stopped, to resume); running (or killed). Empty "
+             "for a WARC another tool wrote."),
+        _col("responses", "integer", "Answers archived in the run: pages, robots.txt, "
+             "sitemaps, files and server errors (the crawl report's \"responses "
+             "received\").", unit="responses"),
     ),
 )
 

@@ -411,11 +411,17 @@ def test_damage_in_a_finished_file_names_file_and_offset(tmp_path):
     path.write_bytes(bytes(data))
     seen = []
     with pytest.raises(ArchiveError) as failure:
-        seen.extend(c.url for c in ArchiveReader(tmp_path).captures(bodies=False))
+        seen.extend(c.url for c in ArchiveReader(tmp_path, strict=True).captures(bodies=False))
     assert failure.value.path == path
     assert failure.value.offset == refs[2].offset
     assert path.name in str(failure.value) and str(refs[2].offset) in str(failure.value)
     assert seen == [SITE + "/p0", SITE + "/p1"], "records before the damage are not lost"
+    # Not strict (the build's default): the same records, and one line that says what was lost.
+    reader = ArchiveReader(tmp_path)
+    assert [c.url for c in reader.captures(bodies=False)] == seen
+    (line,) = reader.skipped.values()
+    assert line.startswith(f"{path} at offset {refs[2].offset}: ")
+    assert line.endswith("2 capture(s) before it kept, the rest of the file skipped")
 
 
 def test_truncated_finished_file_is_an_error(tmp_path):
@@ -425,7 +431,11 @@ def test_truncated_finished_file_is_an_error(tmp_path):
     with path.open("r+b") as fh:
         fh.truncate(path.stat().st_size - 100)
     with pytest.raises(ArchiveError, match=path.name):
-        list(ArchiveReader(tmp_path).captures())
+        list(ArchiveReader(tmp_path, strict=True).captures())
+    reader = ArchiveReader(tmp_path)
+    assert [capture.url for capture in reader.captures()] == [SITE + "/"]  # its request is cut
+    assert reader.skipped[path].endswith("1 capture(s) before it kept, the rest of the file "
+                                         "skipped")
 
 
 # -- index and crawl log -----------------------------------------------------------------------
@@ -521,7 +531,7 @@ def test_a_second_reading_without_bodies_comes_from_the_capture_index(archive, t
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert [c.ref() for c in ArchiveReader(directory).captures(bodies=False)] == first
     with pytest.raises(ArchiveError):
-        list(ArchiveReader(directory, use_index=False).captures(bodies=False))
+        list(ArchiveReader(directory, use_index=False, strict=True).captures(bodies=False))
 
 
 def test_a_file_changed_since_it_was_indexed_is_read_again(tmp_path):
@@ -533,7 +543,7 @@ def test_a_file_changed_since_it_was_indexed_is_read_again(tmp_path):
     with path.open("ab") as fh:
         fh.write(b"trailing bytes")
     with pytest.raises(ArchiveError, match="trailing bytes"):  # read again, damage found
-        list(ArchiveReader(tmp_path).captures(bodies=False))
+        list(ArchiveReader(tmp_path, strict=True).captures(bodies=False))
 
 
 def test_each_file_another_tool_wrote_is_a_run_named_after_it(tmp_path):

@@ -51,3 +51,24 @@ def test_every_make_target_in_the_readme_exists():
     targets = set(re.findall(r"^([a-z-]+):", MAKEFILE, flags=re.MULTILINE))
     for target in re.findall(r"^make ([a-z-]+)", README, flags=re.MULTILINE):
         assert target in targets, f"make {target}"
+
+
+ARCHIVING = (REPO / "docs" / "archiving.md").read_text(encoding="utf-8")
+
+
+def test_the_archiving_guide_gives_the_exit_codes_the_commands_use():
+    from scoparchive import cli
+
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", ARCHIVING, re.MULTILINE)}
+    assert documented == {0, cli.EXIT_FAILED, 2, cli.EXIT_PARTIAL, cli.EXIT_INTERRUPTED}
+
+
+def test_the_archiving_guide_names_every_run_status_and_real_options():
+    from scoparchive.crawling import outcome
+
+    for status in (outcome.FINISHED, outcome.PARTIAL, outcome.FAILED, outcome.INTERRUPTED):
+        assert f"`{status}`" in ARCHIVING, status
+    for command, options in re.findall(r"scoparchive (\w+)((?: --[a-z-]+)+)", ARCHIVING):
+        text = help_text(command)
+        for option in options.split():
+            assert option in text, f"`scoparchive {command} {option}` is in docs/archiving.md"

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from conftest import run_cli, run_cli_measured
 
-from scoparchive.archive import ArchiveReader
+from scoparchive.archive import ArchiveReader, read_crawl_log
 from scoparchive.archive.reader import iter_records
 
 pytestmark = pytest.mark.slow
@@ -132,7 +132,9 @@ def test_a_gzip_bomb_and_a_huge_page_cost_bounded_memory_and_lose_nothing_else(t
         crawled, crawl_peak = run_cli_measured(
             "crawl", "--site-url", site_url, "--archive", str(archive),
             "-s", f"MAX_DOWNLOAD_SIZE={TEST_MAX_DOWNLOAD}")
-    assert crawled.returncode == 0, crawled.stdout + crawled.stderr
+    # Partial: one download cut, one payload not read; everything else kept.
+    assert crawled.returncode == 3, crawled.stdout + crawled.stderr
+    assert "1 download(s) cut at the download bound" in crawled.stderr
     assert crawl_peak < 500, f"crawl peaked at {crawl_peak:.0f} MB"
     assert handler.requested.count("/robots.txt") == 1
     assert "/debut" in handler.requested  # read from the part of the huge page kept
@@ -181,3 +183,177 @@ def test_a_robots_txt_answering_503_forbids_the_whole_site_and_fails_the_crawl(t
     assert crawled.returncode == 1
     message = crawled.stderr.strip().splitlines()[-1]
     assert "robots.txt answered 503" in message and "RFC 9309" in message
+
+
+# --- what is not requested, and the traps -------------------------------------------------------
+
+def _stat(output: str, name: str) -> int:
+    """A counter of the crawl's stats, from Scrapy's dump (``scoparchive crawl -v``); 0 if
+    absent."""
+    found = re.search(rf"'{re.escape(name)}': (\d+)", output)
+    return int(found.group(1)) if found else 0
+
+
+def _dropped(archive) -> dict[str, str]:
+    """URL → why it was not requested, from the crawl logs' "dropped" lines."""
+    return {entry["url"]: entry["drop_reason"] for log in (archive / "logs").glob("*.jsonl")
+            for entry in read_crawl_log(log) if entry.get("record_type") == "dropped"}
+
+
+def _page(*links: str) -> bytes:
+    return ("<html><body><h1>Page</h1>"
+            + " ".join(f'<a href="{link}">lien</a>' for link in links)
+            + "</body></html>").encode()
+
+
+#: Over URLLENGTH_LIMIT (2,083 characters) once made absolute.
+LONG_QUERY = "q=" + "x" * 2100
+
+
+class _LongAndAway(_Site):
+    """A home page linking to a URL too long, to other hosts, to a redirect out of the site and
+    to an ordinary page; a sitemap naming another URL too long."""
+
+    def answer(self, path):
+        port = self.server.server_port
+        if path == "/":
+            return 200, _page(f"/long?{LONG_QUERY}", "http://ailleurs.example/page",
+                              "https://www.facebook.com/ScopIDF", "/vers-ailleurs", "/ok"), {}
+        if path == "/vers-ailleurs":
+            return 302, b"", {"Location": "http://ailleurs.example/redirige"}
+        if path == "/ok":
+            return 200, _page("/"), {}
+        if path == "/sitemap.xml":
+            return 200, ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+                         f'sitemap/0.9"><url><loc>http://127.0.0.1:{port}/plan?{LONG_QUERY}'
+                         "</loc></url></urlset>").encode(), {"Content-Type": "application/xml"}
+        return 404, b"", {}
+
+
+def test_urls_too_long_and_out_of_scope_are_told_in_stats_log_and_warnings(tmp_path):
+    archive, out = tmp_path / "archive", tmp_path / "out"
+    with serving(_LongAndAway) as (site_url, handler):
+        crawled = run_cli("crawl", "--site-url", site_url, "--archive", str(archive), "-v")
+    assert "/ok" in handler.requested
+    assert not [path for path in handler.requested if path.startswith(("/long", "/plan"))]
+
+    dropped = _dropped(archive)
+    too_long = {url for url, reason in dropped.items() if reason == "url-too-long"}
+    assert too_long == {f"{site_url}long?{LONG_QUERY}", f"{site_url}plan?{LONG_QUERY}"}
+    away = {url for url, reason in dropped.items() if reason == "out-of-scope"}
+    assert away == {"http://ailleurs.example/page", "https://www.facebook.com/ScopIDF",
+                    "http://ailleurs.example/redirige"}
+    assert _stat(crawled.stderr, "scoparchive/url_too_long") == 2
+    assert _stat(crawled.stderr, "scoparchive/out_of_scope") == 3
+    # One warning line per URL, naming it (a URL too long by its first 300 characters).
+    warnings = [line for line in crawled.stderr.splitlines() if line.startswith("warning: ")]
+    long_url = f"{site_url}long?{LONG_QUERY}"
+    assert any(long_url[:300] in line and long_url not in line
+               and f"{len(long_url):,} caractères" in line and "URLLENGTH_LIMIT" in line
+               for line in warnings), warnings
+    assert any("http://ailleurs.example/page" in line and f"linked from {site_url}" in line
+               for line in warnings), warnings
+
+    # The build reads the crawl log's skipped lines and leaves these alone.
+    run_cli("build", "--archive", str(archive), "--out", str(out))
+    with sqlite3.connect(next(out.glob("*.db"))) as db:
+        pages = {url for (url,) in db.execute("select url from pages")}
+    assert {site_url, f"{site_url}ok"} <= pages
+
+
+class _Traps(_Site):
+    """No sitemap. Good pages beside three traps: an agenda whose every page links to the next
+    one (``?page=N+1``) and to a week view of itself, a day page linking to the next day's
+    (``/jour/N+1``), and a relative link that feeds on itself (``a/`` from ``/a/``)."""
+
+    def answer(self, path):
+        if path == "/":
+            return 200, _page("/bon-1", "/agenda?page=1", "/jour/1", "/a/"), {}
+        if path in ("/bon-1", "/bon-2"):
+            return 200, _page("/bon-2", "/"), {}
+        if path.startswith("/agenda?page="):
+            number = int(path.split("=")[1].split("&")[0])
+            return 200, _page(f"/agenda?page={number + 1}", f"{path}&vue=semaine"), {}
+        if path.startswith("/jour/"):
+            return 200, _page(f"/jour/{int(path.rsplit('/', 1)[1]) + 1}"), {}
+        if path.startswith("/a/"):
+            return 200, _page("a/", "/bon-2"), {}
+        return 404, b"", {}
+
+
+def test_calendar_traps_end_within_their_bounds_and_the_good_pages_are_archived(tmp_path):
+    archive = tmp_path / "archive"
+    with serving(_Traps) as (site_url, handler):
+        crawled = run_cli("crawl", "--site-url", site_url, "--archive", str(archive), "-v",
+                          "-s", "MAX_QUERY_VARIANTS=40")
+    requested = handler.requested
+    # The agenda's 40 query variants (pages and week views), then no more.
+    assert len([path for path in requested if path.startswith("/agenda?")]) == 40
+    # Days up to DEPTH_LIMIT (100) links from the home page.
+    days = [int(path.rsplit("/", 1)[1]) for path in requested if path.startswith("/jour/")]
+    assert max(days) == 100 and len(days) == 100
+    # /a/a/a/ is allowed, /a/a/a/a/ is a trap (MAX_REPEATED_SEGMENTS=3).
+    assert [path for path in requested if path.startswith("/a/")] == ["/a/", "/a/a/", "/a/a/a/"]
+
+    reasons = _dropped(archive)
+    assert reasons[f"{site_url}jour/101"] == "too-deep"
+    assert reasons[f"{site_url}a/a/a/a/"] == "repeated-segments"
+    assert "query-variants" in reasons.values()
+    assert _stat(crawled.stderr, "scoparchive/too_deep") == 1
+    assert _stat(crawled.stderr, "scoparchive/repeated_segments") == 1
+    assert _stat(crawled.stderr, "scoparchive/query_variants") >= 1
+    for bound in ("DEPTH_LIMIT", "MAX_REPEATED_SEGMENTS", "MAX_QUERY_VARIANTS"):
+        assert any(line.startswith("warning: ") and bound in line
+                   for line in crawled.stderr.splitlines()), bound
+
+    archived = {capture.url.removeprefix(site_url) for capture in ArchiveReader(archive).captures(
+        bodies=False) if capture.status == 200}
+    assert {"", "bon-1", "bon-2"} <= archived
+
+
+class _SitemapChain(_Site):
+    """A sitemap index that always names a new one, and a sitemap of one page beside each: an
+    endless chain. The home page links to two pages."""
+
+    def answer(self, path):
+        base = f"http://127.0.0.1:{self.server.server_port}"
+        xml = {"Content-Type": "application/xml"}
+        namespace = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        if path == "/robots.txt":
+            return 200, f"Sitemap: {base}/index-0.xml\n".encode(), {"Content-Type": "text/plain"}
+        if path.startswith("/index-"):
+            number = int(path.removeprefix("/index-").removesuffix(".xml"))
+            return 200, (f'<?xml version="1.0"?><sitemapindex {namespace}>'
+                         f"<sitemap><loc>{base}/plan-{number}.xml</loc></sitemap>"
+                         f"<sitemap><loc>{base}/index-{number + 1}.xml</loc></sitemap>"
+                         "</sitemapindex>").encode(), xml
+        if path.startswith("/plan-"):
+            number = int(path.removeprefix("/plan-").removesuffix(".xml"))
+            return 200, (f'<?xml version="1.0"?><urlset {namespace}><url>'
+                         f"<loc>{base}/page-{number}</loc><lastmod>2024-01-01</lastmod>"
+                         "</url></urlset>").encode(), xml
+        if path in ("/", "/a", "/b") or path.startswith("/page-"):
+            return 200, _page("/a", "/b"), {}
+        return 404, b"", {}
+
+
+def test_an_endless_sitemap_chain_stops_at_its_bound_and_pages_start_meanwhile(tmp_path):
+    archive = tmp_path / "archive"
+    with serving(_SitemapChain) as (site_url, handler):
+        crawled = run_cli("crawl", "--site-url", site_url, "--archive", str(archive), "-v",
+                          "-s", "MAX_SITEMAPS=30", check=False)
+    assert crawled.returncode in (0, 3), crawled.stderr[-3000:]
+    requested = handler.requested
+    sitemaps = [number for number, path in enumerate(requested) if path.endswith(".xml")]
+    assert len(sitemaps) == 30
+    pages = [number for number, path in enumerate(requested) if path.startswith("/page-")]
+    assert len(pages) == 15  # one per sitemap of pages read
+    assert {"/", "/a", "/b"} <= set(requested)
+    # Pages did not wait for the last sitemap.
+    assert requested.index("/") < sitemaps[-1] and pages[0] < sitemaps[-1]
+
+    assert _stat(crawled.stderr, "scoparchive/sitemaps_over_limit") == 1
+    (line,) = [line for line in crawled.stderr.splitlines() if "MAX_SITEMAPS" in line
+               and line.startswith("warning: ")]
+    assert "more than 30 sitemaps" in line
+    assert set(_dropped(archive).values()) == {"sitemap-limit"}

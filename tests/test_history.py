@@ -121,7 +121,8 @@ def test_each_run_counts_its_pages_exactly(story):
     assert runs["run-1"] | {"warc_files": None} == {
         "id": "run-1", "started_at": T1, "finished_at": T1 + timedelta(seconds=pages - 1),
         "pages_fetched": pages, "pages_new": pages, "pages_changed": 0, "pages_unchanged": 0,
-        "pages_removed": 0, "errors": 0, "warc_files": None}
+        "pages_removed": 0, "errors": 0, "warc_files": None, "status": None,
+        "responses": pages}
     # Run 2: the home page and the news listing show the new article instead of the removed one
     # (the second listing page keeps its count), the edited article changed; the 503 is an
     # error, not a page fetched.
@@ -133,6 +134,7 @@ def test_each_run_counts_its_pages_exactly(story):
         == (1, 3, 1, 1)
     assert run2["pages_unchanged"] == (pages + 1) - 1 - 3 - 1 - 1
     assert run2["pages_fetched"] == pages + 1 - 1
+    assert run2["responses"] == pages + 1  # the 503 too
     # Run 3: the removed article is back (changed), the 304 is unchanged, the redirect removes.
     assert {key: runs["run-3"][key] for key in
             ("pages_fetched", "pages_new", "pages_changed", "pages_unchanged", "pages_removed")} \

@@ -8,9 +8,11 @@ everything is sorted, so closing a writer costs the size of what it wrote.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
 import json
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,13 +22,15 @@ from cdxj_indexer.main import CDXJIndexer
 
 from .naming import INDEX_NAME, finished_warcs
 
+log = logging.getLogger(__name__)
+
 
 def update_index(directory: Path) -> Path:
     """Make `<directory>/index.cdxj` cover exactly the finished WARC files in `directory`."""
     directory = Path(directory)
     index_path = directory / INDEX_NAME
     with _locked(directory):
-        warcs = {path.name: path for path in finished_warcs(directory)}
+        warcs = {path.name: path for path in finished_warcs(directory) if path.is_file()}
         kept, indexed = _kept_lines(index_path, set(warcs))
         new_files = [path for name, path in warcs.items() if name not in indexed]
         lines = kept + index_lines(new_files)
@@ -38,13 +42,22 @@ def update_index(directory: Path) -> Path:
 
 
 def index_lines(paths: list[Path]) -> list[str]:
-    """CDXJ lines (with trailing newline) for response and revisit records of `paths`."""
-    if not paths:
-        return []
-    out = io.StringIO()
-    indexer = CDXJIndexer(out, [str(path) for path in paths], records="response,revisit")
-    indexer.process_all()
-    return [_with_mime(line) for line in out.getvalue().splitlines()]
+    """CDXJ lines (with trailing newline) for response and revisit records of `paths`. A file
+    damaged from some record on is indexed up to it, and told in one line (the build and the
+    crawl say what they could not read of it)."""
+    lines = []
+    for path in paths:
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):  # warcio's own complaints
+                CDXJIndexer(out, [str(path)], records="response,revisit").process_all()
+        except Exception as error:  # whatever the damage, the other files count
+            # Debug only: the reader tells the same damage, once, to whoever reads the archive.
+            log.debug("%s: indexed up to its damage, not beyond (%s)", path,
+                        " ".join(str(error).split())[:120] or type(error).__name__)
+        lines.extend(_with_mime(line) for line in out.getvalue().splitlines(keepends=False)
+                     if line.endswith("}"))
+    return lines
 
 
 def _with_mime(line: str) -> str:

@@ -1,17 +1,26 @@
 """Per-run crawl log, `logs/crawl-<run_id>.jsonl`: one JSON object per fetch, like Heritrix's
 crawl.log (time, status, size, url, referrer, mime, digest, duration) plus where the capture
 went in the archive, so a log line leads straight to its WARC record.
+
+Besides fetches (``record_type`` "response" or "revisit", or no record at all for a failure),
+two kinds of lines tell what was not fetched, each with a ``record_type`` of its own that a
+reader selects by name (and ignores when it does not know it): "skipped", a page not requested
+again whose archived copy stands for it; "dropped", a URL never requested (out of scope, too
+long, a trap, past a bound), with a negative status like Heritrix's and a ``drop_reason``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from .model import CaptureRef, ensure_utc, format_warc_date
+
+log = logging.getLogger(__name__)
 
 
 def crawl_log_path(log_dir: Path, run_id: str) -> Path:
@@ -107,6 +116,27 @@ class CrawlLog:
         }
         self._write(entry)
 
+    def log_dropped(self, url: str, *, reason: str, status: int,
+                    referrer: str | None = None) -> None:
+        """A URL the crawl chose not to request, for ``reason``; nothing is in the archive."""
+        entry = {
+            "time": _now(),
+            "fetched_at": None,
+            "status": status,
+            "size": 0,
+            "url": url,
+            "referrer": referrer,
+            "mime": None,
+            "digest": None,
+            "duration_ms": None,
+            "record_type": "dropped",
+            "drop_reason": reason,
+            "warc_file": None,
+            "warc_offset": None,
+            "run_id": self.run_id,
+        }
+        self._write(entry)
+
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
@@ -122,17 +152,21 @@ class CrawlLog:
 
 
 def read_crawl_log(path: Path) -> Iterator[dict[str, Any]]:
-    """Entries of a crawl log. A torn last line (a killed crawl) is skipped; a bad line
-    elsewhere is an error, not something to skip silently."""
-    with Path(path).open(encoding="utf-8") as fh:
+    """Entries of a crawl log. A torn last line (a killed crawl) is skipped quietly; a bad line
+    elsewhere is skipped and told, in one line naming it."""
+    with Path(path).open(encoding="utf-8", errors="replace") as fh:
         lines = fh.read().splitlines()
     for number, line in enumerate(lines, 1):
         try:
-            yield json.loads(line)
+            entry = json.loads(line)
         except json.JSONDecodeError as exc:
-            if number == len(lines):
-                return
-            raise ValueError(f"{path}:{number}: not a JSON line ({exc})") from exc
+            if number != len(lines):
+                log.warning("%s:%d: not a JSON line, skipped (%s)", path, number, exc)
+            continue
+        if isinstance(entry, dict):
+            yield entry
+        else:
+            log.warning("%s:%d: not a crawl log entry, skipped", path, number)
 
 
 def _now() -> str:

@@ -6,13 +6,15 @@ in a second handle kept open for the whole pass (never a file re-opened per reco
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 import re
 import sys
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +22,7 @@ from typing import BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 from .index import CaptureIndex
 from .model import (
@@ -42,11 +45,17 @@ from .payload import (
 
 log = logging.getLogger(__name__)
 
+#: The damage already told by this process (``ArchiveReader._skip``).
+_TOLD: set[str] = set()
+
 EMPTY_PAYLOAD_DIGEST = payload_digest(b"")
 _CAPTURE_TYPES = ("response", "revisit")
 # Headers a 304 must not change in the stored response (RFC 9111 4.3.4 freshening), plus ours.
 _NOT_FRESHENED = {"content-length", "content-encoding", "transfer-encoding", "content-range"}
-_READ_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError)
+# warcio meets a record cut inside its headers with an AttributeError or a TypeError (a missing
+# WARC-Target-URI), and a damaged status line with its parser's own exception.
+_READ_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError,
+                ValueError, OSError, AttributeError, TypeError, IndexError)
 _WARC_SUFFIX = re.compile(r"\.w?arc(?:\.gz)?$", re.IGNORECASE)
 _FOREIGN_PART = re.compile(r"-\d{5}$")
 
@@ -123,26 +132,82 @@ class ArchiveReader:
     """The archive in `directory`. `.open` files (a crawl still running, or killed) are ignored
     unless `include_open`, in which case they are read up to their last complete record.
     A payload longer than `max_payload` bytes, as stored or once decoded, is not read: its
-    capture comes with an empty body and a `decode_error` saying so."""
+    capture comes with an empty body and a `decode_error` saying so.
+
+    Damage costs only what it touches: a file damaged from some offset on gives every record
+    before it, and the reader goes on with the next file; a file that cannot be read at all (a
+    folder, a file without permission, another format under a WARC name) is left out. Each is
+    logged once, in one line naming the file, the offset and what was kept, and listed in
+    ``skipped``. With ``strict``, the first damage raises ``ArchiveError`` instead."""
 
     def __init__(self, directory: Path, *, include_open: bool = False, use_index: bool = True,
-                 max_payload: int = MAX_DECODED_PAYLOAD):
+                 max_payload: int = MAX_DECODED_PAYLOAD, strict: bool = False):
         self.directory = Path(directory)
         self.include_open = include_open
         self.use_index = use_index
         self.max_payload = max_payload
+        self.strict = strict
+        #: File → the line that told what was skipped of it.
+        self.skipped: dict[Path, str] = {}
         self._capture_index: CaptureIndex | bool | None = False  # False: not opened yet
 
     def warc_files(self) -> list[Path]:
+        """The files to read, in capture order: those that cannot be opened are left out (and
+        told, see the class)."""
         files = finished_warcs(self.directory)
         if self.include_open:
             files = sorted(files + open_warcs(self.directory), key=sort_key)
-        return files
+        readable = []
+        for path in files:
+            if not path.is_file():
+                self._skip(ArchiveError(path, None, "not a file"), read=None)
+            elif not os.access(path, os.R_OK):
+                self._skip(ArchiveError(path, None, "cannot be read (permission denied)"),
+                           read=None)
+            else:
+                readable.append(path)
+        return readable
+
+    def _skip(self, error: ArchiveError, read: int | None) -> None:
+        """Tells once what damage cost (``read``: the captures read before it; None: the file
+        was not opened), or raises it when strict."""
+        if self.strict:
+            raise error
+        if error.path in self.skipped:
+            return
+        if read is None:
+            kept = "file left out"
+        elif read == 0:
+            kept = "nothing read from it"
+        else:
+            kept = f"{read} capture(s) before it kept, the rest of the file skipped"
+        line = f"{error}; {kept}"
+        self.skipped[error.path] = line
+        if line not in _TOLD:  # a command reads the archive more than once: told once
+            _TOLD.add(line)
+            log.warning("%s", line)
+
+    def _tolerant(self, path: Path, items: Iterable, count) -> Iterator:
+        """``items`` read from ``path``, stopping at the file's damage (``_skip``). ``count``
+        says which items are captures, for the line."""
+        read = 0
+        try:
+            for item in items:
+                read += count(item)
+                yield item
+        except ArchiveError as error:
+            if error.path != path:
+                raise
+            self._skip(error, read)
 
     def runs(self) -> list[RunInfo]:
         runs: dict[str, RunInfo] = {}
         for path in self.warc_files():
-            info, date = _warcinfo_of(path)
+            try:
+                info, date = _warcinfo_of(path)
+            except ArchiveError as error:
+                self._skip(error, read=0)
+                continue
             run_id = info.get("scoparchive-run-id") or _run_id_from_name(path)
             started_at = parse_warc_date(date) if date else None
             run = runs.get(run_id)
@@ -162,7 +227,8 @@ class ArchiveReader:
     def records(self, *, payloads: bool = False) -> Iterator[StoredRecord]:
         """Every record of every file, in capture order (low level: no revisit resolution)."""
         for path in self.warc_files():
-            yield from iter_records(path, payloads=payloads)
+            yield from self._tolerant(path, iter_records(path, payloads=payloads),
+                                      lambda stored: stored.rec_type in _CAPTURE_TYPES)
 
     def captures(self, *, bodies: bool = True) -> Iterator[Capture]:
         """Response and revisit records in capture order, revisits resolved (see Capture).
@@ -174,9 +240,18 @@ class ArchiveReader:
             for path in self.warc_files():
                 facts = index.entries(path) if index is not None else None
                 if facts is None:
-                    facts = self._read_facts(path, bodies, index)
+                    facts = self._tolerant(path, self._read_facts(path, bodies, index),
+                                           lambda fact: 1)
                 for run_id, record in facts:
-                    yield resolver.capture(record, run_id)
+                    try:
+                        capture = resolver.capture(record, run_id)
+                    except ValueError as error:  # a damaged date, in a record read whole
+                        log.warning("%s at offset %d: capture skipped (%s)", path,
+                                    record.offset, error)
+                        if self.strict:
+                            raise ArchiveError(path, record.offset, str(error)) from error
+                        continue
+                    yield capture
 
     def _read_facts(self, path: Path, bodies: bool, index: CaptureIndex | None
                     ) -> Iterator[tuple[str, RecordFacts]]:
@@ -245,9 +320,13 @@ def iter_records(path: Path, *, payloads: bool = False, max_payload: int = MAX_D
     running or killed) ends quietly at its last complete record.
     """
     tolerant = path.name.endswith(OPEN_SUFFIX)
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+        fh = path.open("rb")
+    except OSError as exc:
+        raise ArchiveError(path, None, f"cannot be read ({exc.strerror})") from exc
     end = 0
-    with path.open("rb") as fh:
+    with fh:
         records = ArchiveIterator(fh)
         while True:
             try:
@@ -256,13 +335,22 @@ def iter_records(path: Path, *, payloads: bool = False, max_payload: int = MAX_D
                 if tolerant:
                     log.warning("%s: stopping at offset %d (%s)", path, end, exc)
                     return
-                raise ArchiveError(path, end, str(exc).strip() or type(exc).__name__) from exc
+                raise ArchiveError(path, end, _one_line(str(exc)) or type(exc).__name__) from exc
             if stored is None:
                 break
             end = stored.offset + stored.length
             yield stored
     if end != size and not tolerant:
         raise ArchiveError(path, end, f"{size - end} bytes after the last complete record")
+
+
+#: Characters of a reader's error kept in the line that tells it (warcio quotes binary lines).
+_REASON_LENGTH = 120
+
+
+def _one_line(text: str) -> str:
+    text = " ".join("".join(c if c.isascii() and c.isprintable() else " " for c in text).split())
+    return text if len(text) <= _REASON_LENGTH else text[:_REASON_LENGTH - 1] + "…"
 
 
 def read_record_at(fh: BinaryIO, path: Path, offset: int, *, payload: bool,
@@ -307,19 +395,25 @@ def _next_record(
     records: ArchiveIterator, path: Path, fh: BinaryIO, payloads: bool, end: int, size: int,
     max_payload: int,
 ) -> StoredRecord | None:
-    record = next(records, None)
-    if record is None:
-        return None
-    if record.rec_type is None:
-        raise _Damaged("not a WARC record (truncated or corrupt)")
-    raw = (record.raw_stream.read(max_payload + 1)
-           if payloads and record.rec_type in _CAPTURE_TYPES else None)
-    records.read_to_end()
+    # warcio writes what it meets in a damaged file to stderr itself: it is kept for the one
+    # line that tells the damage instead.
+    told = io.StringIO()
+    with contextlib.redirect_stderr(told):
+        record = next(records, None)
+        if record is None:
+            return None
+        if record.rec_type is None:
+            raise _Damaged("not a WARC record (truncated or corrupt)")
+        raw = (record.raw_stream.read(max_payload + 1)
+               if payloads and record.rec_type in _CAPTURE_TYPES else None)
+        records.read_to_end()
     offset, length = records.get_record_offset(), records.get_record_length()
     if offset != end:
         raise _Damaged(f"unreadable bytes before the record at offset {offset}")
     if getattr(record.raw_stream, "limit", 0) > 0:
-        raise _Damaged("record shorter than its Content-Length (truncated)")
+        said = " ".join(told.getvalue().split())
+        raise _Damaged("record shorter than its Content-Length (truncated"
+                       + (f": {said}" if said else "") + ")")
     if offset + length >= size and not _gzip_member_complete(fh, offset, length):
         # warcio accepts a last gzip member whose trailer is cut off; a killed write looks so.
         raise _Damaged("last gzip member is incomplete (truncated)")
@@ -461,8 +555,11 @@ class _Resolver:
         fh = self._handles.get(path)
         if fh is None:
             fh = self._handles[path] = path.open("rb")
-        stored = read_record_at(fh, path, offset, payload=True,
-                                max_payload=self.reader.max_payload)
+        try:
+            stored = read_record_at(fh, path, offset, payload=True,
+                                    max_payload=self.reader.max_payload)
+        except ArchiveError as error:  # the payload of this capture only is lost
+            return b"", str(error)
         headers = Headers(stored.record.http_headers.headers if stored.record.http_headers else [])
         result = _decoded(stored.payload or b"", headers, self.reader.max_payload)
         self._bodies[location] = result

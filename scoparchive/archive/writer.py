@@ -7,6 +7,7 @@ thread only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import Mapping
@@ -216,6 +217,22 @@ class ArchiveWriter:
             self.crawl_log.close()
         if self._update_index_on_close:
             update_index(self.directory)
+
+    def abandon(self) -> None:
+        """Stops writing after a write failed (a full disk): the file being written keeps its
+        ``.open`` name, whatever the failed write left at its end, for the next crawl to cut
+        after its last complete record (``salvage_open_file``) and finish; a build reads it up
+        to that record meanwhile."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._current is not None:
+            with contextlib.suppress(OSError):
+                self._current.fh.close()
+            self._current = None
+        if self.crawl_log:
+            with contextlib.suppress(OSError):
+                self.crawl_log.close()
 
     def __enter__(self) -> ArchiveWriter:
         return self

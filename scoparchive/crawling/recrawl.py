@@ -1,65 +1,34 @@
 """What a new crawl knows from the archive: validators for conditional requests, the archived copy
-of a page it need not fetch again, the pages it must check are still there, and the run to resume;
-and the lock that keeps two crawls off one archive.
+of a page it need not fetch again, when each page was last captured, the pages it must check are
+still there, and the run to resume; and the lock that keeps two crawls off one archive.
 
-Loaded once when a crawl starts, from the archive alone.
+Loaded once when a crawl starts, from the archive alone. ``RecrawlRules`` are what the settings
+say of fetching a known page again (``--full``, ``--revalidate-after``).
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from scoparchive.archive import ArchiveReader, Capture, CaptureRef, salvage_open_file
+from scoparchive.archive import (
+    ArchiveError,
+    ArchiveReader,
+    Capture,
+    CaptureRef,
+    salvage_open_file,
+)
 from scoparchive.archive.model import HTML_TYPES
 from scoparchive.archive.naming import open_warcs
-
-RUNS_DIR = "runs"
-LOCK_NAME = ".crawl.lock"
-
-
-class ArchiveLocked(Exception):
-    """Another crawl holds the archive."""
-
-
-@dataclass
-class RunRecord:
-    """`runs/<run_id>.json`: what a crawl run was asked to do, and how it ended."""
-
-    run_id: str
-    site_url: str
-    started_at: str
-    status: str = "running"  # running | finished | interrupted
-    finished_at: str | None = None
-    resumed: int = 0
-
-    def save(self, archive_dir: Path) -> None:
-        path = Path(archive_dir) / RUNS_DIR / f"{self.run_id}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-        temporary.replace(path)
-
-    @classmethod
-    def load(cls, path: Path) -> RunRecord:
-        return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-def run_records(archive_dir: Path) -> list[RunRecord]:
-    folder = Path(archive_dir) / RUNS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted((RunRecord.load(path) for path in folder.glob("*.json")),
-                  key=lambda run: run.started_at)
+from scoparchive.archive.runs import RunRecord, run_records
 
 
 def run_to_resume(archive_dir: Path) -> RunRecord | None:
-    """The latest run, if it did not finish (killed, interrupted, crashed)."""
+    """The latest run, if it did not go through (killed, interrupted, failed): a run that
+    finished, with losses or not, is not resumed."""
     runs = run_records(archive_dir)
-    return runs[-1] if runs and runs[-1].status != "finished" else None
+    return runs[-1] if runs and runs[-1].status not in ("finished", "partial") else None
 
 
 def salvage_killed_files(archive_dir: Path) -> list[Path]:
@@ -73,29 +42,28 @@ def salvage_killed_files(archive_dir: Path) -> list[Path]:
     return finished
 
 
-class ArchiveLock:
-    """Keeps two crawls off the same archive (an advisory lock, released if the process dies)."""
+@dataclass(frozen=True)
+class RecrawlRules:
+    """How a crawl treats the pages the archive holds, from its settings.
 
-    def __init__(self, archive_dir: Path):
-        self.path = Path(archive_dir) / LOCK_NAME
-        self.handle = None
+    - RECRAWL_FULL (``--full``): every page is fetched, unconditionally (no If-None-Match, no
+      If-Modified-Since), whatever its sitemap lastmod; the pages the run being resumed already
+      captured are still not fetched again.
+    - REVALIDATE_AFTER_DAYS (``--revalidate-after``, 30): a page the sitemap says unchanged is
+      still asked with a conditional GET when its latest capture (a response or a revisit) is
+      older than that, so that the archive shows it is still there; negative: never.
+    """
 
-    def acquire(self) -> ArchiveLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held for the whole crawl
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            handle.close()
-            raise ArchiveLocked(f"another crawl is writing {self.path.parent}") from error
-        self.handle = handle
-        return self
+    full: bool = False
+    #: Captures made before this moment are revalidated; None: never.
+    revalidate_before: datetime | None = None
 
-    def release(self) -> None:
-        if self.handle is not None:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-            self.handle.close()
-            self.handle = None
+    @classmethod
+    def from_settings(cls, settings, now: datetime | None = None) -> RecrawlRules:
+        days = settings.getfloat("REVALIDATE_AFTER_DAYS", 30.0)
+        now = now or datetime.now(UTC)
+        return cls(full=settings.getbool("RECRAWL_FULL"),
+                   revalidate_before=now - timedelta(days=days) if days >= 0 else None)
 
 
 class RecrawlState:
@@ -138,6 +106,30 @@ class RecrawlState:
         changed_by, precision = parsed
         return changed_by + precision <= capture.captured_at
 
+    def latest_capture_at(self, url: str) -> datetime | None:
+        """When the page was last captured: its latest response or revisit record (a 304 is
+        one), whichever run wrote it; None for a page the archive does not hold."""
+        capture = self.latest.get(url)
+        return capture.captured_at if capture is not None else None
+
+    def revalidation_due(self, url: str, rules: RecrawlRules) -> bool:
+        """Whether the latest capture of the page is older than ``rules`` let a lastmod stand
+        for it."""
+        captured_at = self.latest_capture_at(url)
+        return (rules.revalidate_before is not None and captured_at is not None
+                and captured_at < rules.revalidate_before)
+
+    def awaits_lastmod(self, url: str, rules: RecrawlRules) -> bool:
+        """Whether a sitemap lastmod not read yet could spare the request of this page: the
+        archive holds a capture of it that a lastmod may prove current, and nothing else has
+        decided already (``--full``, a revalidation due, the resumed run's own capture)."""
+        if rules.full or url in self.done_in_resumed_run:
+            return False
+        capture = self.latest.get(url)
+        if capture is None or capture.status != 200 or not capture.payload_digest:
+            return False
+        return not self.revalidation_due(url, rules)
+
     def archived_copy(self, url: str) -> Capture | None:
         """The latest archived content of a page, body decoded, for discovering its links when
         the page itself is not fetched again."""
@@ -147,7 +139,10 @@ class RecrawlState:
         ref: CaptureRef | None = self.known_digests.get(capture.payload_digest)
         if ref is None:
             return None
-        archived = self.reader.read_capture(ref.warc_file, ref.offset)
+        try:
+            archived = self.reader.read_capture(ref.warc_file, ref.offset)
+        except ArchiveError:  # damaged since: the page is fetched instead
+            return None
         return archived if archived.body is not None else None
 
     def page_urls(self) -> list[str]:

@@ -24,7 +24,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import BaseSettings, Settings
 
 from scoparchive import __version__
-from scoparchive.crawling.recrawl import ArchiveLock, ArchiveLocked, run_to_resume
+from scoparchive.archive.lock import ArchiveLock, ArchiveLocked
+from scoparchive.crawling.outcome import FAILED, FINISHED, SHUTDOWN_REASON, judge
+from scoparchive.crawling.recrawl import run_to_resume
 from scoparchive.crawling.session import new_run_id
 from scoparchive.crawling.spider import SiteSpider
 from scoparchive.profiles import DEFAULT_PROFILE
@@ -45,6 +47,10 @@ class CrawlResult:
     seconds: float
     finish_reason: str
     stats: dict = field(default_factory=dict)
+    #: How the run ended (``crawling.outcome``): finished, partial or interrupted (a failed
+    #: crawl raises ``CrawlError``), and the line that says why when it did not simply finish.
+    status: str = FINISHED
+    message: str | None = None
 
 
 def crawl_settings(archive_dir: Path, *, site_url: str, delay: float | None,
@@ -112,35 +118,24 @@ def crawl(
                                      log_level, on_response, settings, contact)
     finally:
         lock.release()
-    if stats.get("scoparchive/robots_unavailable"):
-        raise CrawlError(_robots_unavailable(stats, site_url))
-    if not stats.get("scoparchive/archived") and not _skipped(stats):
-        if stats.get("scoparchive/locked"):
-            raise CrawlError(stats["scoparchive/locked"])
-        reason = _first_error(stats)
-        if reason is None:
-            raise CrawlError(f"{site_url}: nothing was crawled (Scrapy finished with "
-                             f"{stats.get('finish_reason', 'no reason')!r}; rerun with -v)")
-        raise CrawlError(f"{site_url}: the site could not be reached ({reason})")
+    # A second Ctrl-C stops the reactor at once: the spider is never closed, nor given a reason.
+    reason = stats.get("finish_reason") or SHUTDOWN_REASON
+    outcome = judge(stats, reason, site_url)
+    if outcome.status == FAILED:
+        raise CrawlError(outcome.message)
     return CrawlResult(
-        run_id=stats["scoparchive/run_id"],
+        run_id=stats.get("scoparchive/run_id", ""),
         archive_dir=archive_dir,
         site_url=site_url,
         responses=stats.get("scoparchive/archived", 0),
         bytes=stats.get("scoparchive/bytes_received", 0),
         errors=stats.get("scoparchive/errors", 0),
         seconds=seconds,
-        finish_reason=str(stats.get("finish_reason", "")),
+        finish_reason=str(reason),
         stats=stats,
+        status=outcome.status,
+        message=outcome.message,
     )
-
-
-def _robots_unavailable(stats: dict, site_url: str) -> str:
-    answer = stats.get("scoparchive/robots_answer")
-    what = (f"{stats['scoparchive/robots_unavailable']} answered {answer}"
-            if isinstance(answer, int) else f"{site_url}: the site could not be reached ({answer})")
-    return (f"{what}; rien n'est collecté tant que robots.txt ne répond pas (nothing is crawled "
-            "while robots.txt is unavailable, RFC 9309): try again later")
 
 
 def _run_scrapy(archive_dir, site_url, delay, max_pages, resume, log_level, on_response,
@@ -160,10 +155,6 @@ def _run_scrapy(archive_dir, site_url, delay, max_pages, resume, log_level, on_r
     return (crawler.stats.get_stats() if crawler.stats else {}), time.monotonic() - started
 
 
-def _skipped(stats: dict) -> int:
-    return sum(value for key, value in stats.items() if key.startswith("scoparchive/skipped/"))
-
-
 def _check_site_url(site_url: str) -> None:
     parts = urlsplit(site_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -178,9 +169,3 @@ def _check_writable(archive_dir: Path) -> None:
                          f"{error.strerror}") from error
     if not os.access(archive_dir, os.W_OK | os.X_OK):
         raise CrawlError(f"cannot write into the archive folder {archive_dir}")
-
-
-def _first_error(stats: dict) -> str | None:
-    kinds = [key.rsplit("/", 1)[-1].rsplit(".", 1)[-1] for key in stats
-             if key.startswith("downloader/exception_type_count/")]
-    return ", ".join(sorted(kinds)) or None

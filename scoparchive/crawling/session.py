@@ -9,14 +9,15 @@ from pathlib import Path
 
 import scrapy
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from scoparchive import __version__
 from scoparchive.archive import ArchiveWriter
+from scoparchive.archive.lock import ArchiveLock, ArchiveLocked
+from scoparchive.archive.runs import RunRecord
+from scoparchive.crawling.outcome import ARCHIVE_FAILED_REASON, judge
 from scoparchive.crawling.recrawl import (
-    ArchiveLock,
-    ArchiveLocked,
     RecrawlState,
-    RunRecord,
     run_to_resume,
     salvage_killed_files,
 )
@@ -55,6 +56,20 @@ class CrawlSession:
         return session
 
     def open(self, spider):
+        try:
+            self._open(spider)
+        except OSError as error:  # a full disk, a folder that cannot be written
+            where = f" ({error.filename})" if error.filename else ""
+            self.crawler.stats.set_value("scoparchive/archive_failed",
+                                         f"{error.strerror or error}{where}")
+            logger.error("the archive cannot be written: %s", error)
+            if self.writer is not None:
+                self.writer.abandon()
+                self.writer = None
+            deferred_from_coro(self.crawler.engine.close_spider_async(
+                reason=ARCHIVE_FAILED_REASON))
+
+    def _open(self, spider):
         self.directory.mkdir(parents=True, exist_ok=True)
         if not self.crawler.settings.getbool("ARCHIVE_LOCK_HELD"):
             try:
@@ -76,6 +91,9 @@ class CrawlSession:
                                  datetime.now(UTC).isoformat())
         self.run.save(self.directory)
         self.state = RecrawlState(self.directory, resumed.run_id if resumed else None)
+        if self.state.reader.skipped:
+            self.crawler.stats.set_value("scoparchive/damaged_files",
+                                         len(self.state.reader.skipped))
         self.writer = ArchiveWriter(
             self.directory,
             run_id=self.run_id,
@@ -91,12 +109,41 @@ class CrawlSession:
         self.crawler.stats.set_value("scoparchive/run_id", self.run_id)
 
     def close(self, spider, reason):
-        if self.writer is not None:
+        stats = self.crawler.stats
+        try:
+            if self.writer is not None:
+                if stats.get_value("scoparchive/archive_failed"):
+                    self.writer.abandon()
+                else:
+                    self._close_writer()
+            if self.run is not None:
+                self._record_end(reason)
+        finally:
+            self.lock.release()
+
+    def _close_writer(self) -> None:
+        try:
             self.writer.close()
-            self.run.status = "finished" if reason == "finished" else "interrupted"
-            self.run.finished_at = datetime.now(UTC).isoformat()
-            self.run.save(self.directory)
-        self.lock.release()
+        except OSError as error:  # the disk filled up at the very end
+            self.crawler.stats.set_value("scoparchive/archive_failed", str(error))
+            self.writer.abandon()
+
+    def _record_end(self, reason: str) -> None:
+        """The run record says how the run ended, with the counts the report gives."""
+        stats = self.crawler.stats.get_stats()
+        outcome = judge(stats, reason, self.run.site_url)
+        run = self.run
+        run.status, run.message, run.finish_reason = outcome.status, outcome.message, reason
+        run.finished_at = datetime.now(UTC).isoformat()
+        run.responses += stats.get("scoparchive/archived", 0)
+        run.errors += stats.get("scoparchive/errors", 0)
+        run.not_requested += sum(value for key, value in stats.items()
+                                 if key.startswith("scoparchive/skipped/"))
+        run.bytes_received += stats.get("scoparchive/bytes_received", 0)
+        try:
+            run.save(self.directory)
+        except OSError as error:
+            logger.error("%s: the run record cannot be written (%s)", self.directory, error)
 
 
 def new_run_id() -> str:

@@ -60,12 +60,44 @@ RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 RETRY_AFTER_MAX = 300.0
 
+# Bounds that end a trap (a calendar, an endless pager, a relative link feeding on itself, an
+# endless chain of sitemap indexes) and keep the real site whole; 0 lifts a bound. A URL not
+# requested for one of them is counted (stats scoparchive/too_deep, /query_variants,
+# /repeated_segments, /sitemaps_over_limit, /url_too_long, /out_of_scope), written to the crawl
+# log ("dropped") and named in a warning line, the first DROPPED_URLS_WARNED of each kind.
+DEPTH_LIMIT = 100  # links followed from a seed: the home page, a sitemap entry
+MAX_QUERY_VARIANTS = 1000  # distinct query strings per path (?page=N, ?month=...)
+MAX_REPEATED_SEGMENTS = 3  # /a/a/a is allowed, /a/a/a/a is not
+MAX_SITEMAPS = 1000  # sitemap documents read per crawl, indexes included
+URLLENGTH_LIMIT = 2083  # Scrapy's default, checked by our own middleware
+DROPPED_URLS_WARNED = 10
+
+# Recrawls (crawling/middlewares/recrawl.py): a page the sitemap says unchanged is not requested,
+# unless its latest capture is older than REVALIDATE_AFTER_DAYS (then a conditional GET; a
+# negative number: never); RECRAWL_FULL fetches every page again with plain GETs.
+REVALIDATE_AFTER_DAYS = 30
+RECRAWL_FULL = False
+
 EXTENSIONS = {
     "scoparchive.crawling.session.CrawlSession": 0,
+    "scoparchive.crawling.middlewares.dropped.DroppedUrls": 1,
+}
+SPIDER_MIDDLEWARES = {
+    # Links too deep are told, not only dropped; too long ones are checked by the downloader
+    # middleware below, on every request.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scoparchive.crawling.middlewares.depth.DepthMiddleware": 900,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    # Last on the way out: known pages wait for their sitemap lastmod.
+    "scoparchive.crawling.middlewares.lastmod_wait.LastmodWaitMiddleware": 10,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Scope is checked on every request, redirects included, before anything is sent.
     "scoparchive.crawling.middlewares.scope.ScopeMiddleware": 60,
+    # Then the URLs that are traps or cannot be asked, before robots.txt is even read.
+    "scoparchive.crawling.middlewares.url_length.UrlLengthMiddleware": 65,
+    "scoparchive.crawling.middlewares.repeated_segments.RepeatedSegmentsMiddleware": 70,
+    "scoparchive.crawling.middlewares.query_variants.QueryVariantsMiddleware": 75,
     # robots.txt read once per host, a 5xx or no answer forbidding everything (RFC 9309).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scoparchive.crawling.middlewares.robots.RobotsMiddleware": 100,

@@ -3,13 +3,20 @@
 The spider writes nothing: the archive middleware keeps every response, and the datasets are
 built later from the archive alone.
 
-Discovery reads robots.txt first, then the sitemaps it names (or /sitemap.xml), and only then
-the pages: a recrawl must know every sitemap lastmod before it decides what to fetch again. A
-site with no sitemap is crawled through its links alone.
+Discovery reads robots.txt first, then the sitemaps it names (or /sitemap.xml), at most
+MAX_SITEMAPS of them, and the pages as they come: the home page at once, each sitemap entry as
+its sitemap is read, then their links. A recrawl decides from a page's sitemap lastmod whether to
+fetch it again: a page the archive holds waits until the sitemaps are read, unless its lastmod
+is known already (``middlewares/lastmod_wait.py``). A site with no sitemap is crawled through
+its links alone.
+
+Seeds (the home page, the sitemaps and their entries) have depth 0: DEPTH_LIMIT counts the
+links followed from them.
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -22,6 +29,7 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
 from scoparchive.archive.model import HTML_TYPES
+from scoparchive.crawling.middlewares.dropped import DroppedUrls
 from scoparchive.crawling.middlewares.robots import ROBOTS_REQUEST
 from scoparchive.pages import parse_page
 from scoparchive.profiles import PROFILES, profile_for_url
@@ -29,6 +37,13 @@ from scoparchive.urls import canonical_url, in_scope, is_loopback
 
 _HTML_TYPES = tuple(media_type.encode() for media_type in HTML_TYPES)
 ARCHIVED_ASSET_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
+#: In a request's meta: this request fetches a sitemap.
+SITEMAP_REQUEST = "scoparchive_sitemap"
+#: Sent (``crawler.signals``) once every sitemap requested has answered or failed: every lastmod
+#: the crawl will know is known. A receiver returns how many requests it sent on that news.
+sitemaps_read = object()
+
+logger = logging.getLogger(__name__)
 
 
 class SiteSpider(scrapy.Spider):
@@ -40,10 +55,9 @@ class SiteSpider(scrapy.Spider):
         self._site_url = site_url
         #: URL → lastmod, from the sitemaps; read by the recrawl middleware.
         self.sitemap_lastmod: dict[str, str] = {}
-        self._sitemap_entries: list[str] = []
         self._sitemaps_requested: set[str] = set()
         self._pending_sitemaps = 0
-        self._pages_started = False
+        self._max_sitemaps = 0
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -57,7 +71,8 @@ class SiteSpider(scrapy.Spider):
         else:
             spider.profile = PROFILES[crawler.settings.get("SITE_PROFILE")]
         spider._set_default_delay(crawler.settings)
-        crawler.signals.connect(spider._start_pages_if_stalled, signal=signals.spider_idle)
+        spider._max_sitemaps = crawler.settings.getint("MAX_SITEMAPS")
+        crawler.signals.connect(spider._give_up_stalled_sitemaps, signal=signals.spider_idle)
         crawler.signals.connect(spider._report_delay, signal=signals.spider_opened)
         return spider
 
@@ -82,6 +97,11 @@ class SiteSpider(scrapy.Spider):
                              callback=self.parse_robots, errback=self.robots_failed,
                              priority=100, meta={ROBOTS_REQUEST: True})
 
+    @property
+    def sitemaps_pending(self) -> bool:
+        """Whether a sitemap requested has not answered yet: lastmods may still come."""
+        return self._pending_sitemaps > 0
+
     def parse_robots(self, response: Response):
         sitemaps = []
         if response.status == 200:
@@ -90,8 +110,9 @@ class SiteSpider(scrapy.Spider):
             sitemaps = [urljoin(response.url, url.strip()) for url in robots.sitemaps]
             self._honour_crawl_delay(robots, response.url)
         yield from self._request_sitemaps(
-            sitemaps or [urljoin(self.profile.base_url, "sitemap.xml")]
+            sitemaps or [urljoin(self.profile.base_url, "sitemap.xml")], referrer=response.url
         )
+        yield from self._follow(self.profile.base_url, self.parse, seed=True)
 
     def _honour_crawl_delay(self, robots: Protego, robots_url: str) -> None:
         """A Crawl-delay longer than ours slows the crawl of that host down to it."""
@@ -110,9 +131,9 @@ class SiteSpider(scrapy.Spider):
 
     def robots_failed(self, failure):
         yield from self._request_sitemaps([urljoin(self.profile.base_url, "sitemap.xml")])
+        yield from self._follow(self.profile.base_url, self.parse, seed=True)
 
     def parse_sitemap(self, response: Response):
-        self._pending_sitemaps -= 1
         nested = []
         if response.status == 200 and response.body:
             try:
@@ -127,13 +148,12 @@ class SiteSpider(scrapy.Spider):
                         continue
                     if sitemap.type == "sitemapindex":
                         nested.append(url)
-                    else:
-                        self._sitemap_entries.append(url)
-                        if entry.get("lastmod"):
-                            self.sitemap_lastmod[url] = entry["lastmod"]
-        yield from self._request_sitemaps(nested)
-        if self._pending_sitemaps == 0:
-            yield from self._start_pages()
+                        continue
+                    if entry.get("lastmod"):
+                        self.sitemap_lastmod[url] = entry["lastmod"]
+                    yield from self._follow(url, self.parse, referrer=response.url, seed=True)
+        yield from self._request_sitemaps(nested, referrer=response.url)
+        self._sitemap_answered()
 
     def _sitemap_body(self, response: Response) -> bytes:
         """The XML of a sitemap, also when it is a gzip file (``sitemap.xml.gz``, served as
@@ -143,9 +163,17 @@ class SiteSpider(scrapy.Spider):
         return gunzip(response.body, max_size=self.crawler.settings.getint("MAX_PAYLOAD_SIZE"))
 
     def sitemap_failed(self, failure):
+        self._sitemap_answered()
+
+    def _sitemap_answered(self) -> None:
         self._pending_sitemaps -= 1
         if self._pending_sitemaps == 0:
-            yield from self._start_pages()
+            self._tell_sitemaps_read()
+
+    def _tell_sitemaps_read(self) -> int:
+        """Every lastmod is known: the pages held for theirs may go. How many went."""
+        answers = self.crawler.signals.send_catch_log(signal=sitemaps_read)
+        return sum(sent for _, sent in answers if isinstance(sent, int))
 
     def parse(self, response: Response):
         if response.status != 200 or not _is_html(response):
@@ -166,37 +194,51 @@ class SiteSpider(scrapy.Spider):
         """Images and documents are archived by the middleware; there is nothing to parse."""
         return ()
 
-    def _request_sitemaps(self, urls):
+    def _request_sitemaps(self, urls, referrer: str | None = None):
         for url in urls:
-            for request in self._follow(url, self.parse_sitemap):
+            for request in self._follow(url, self.parse_sitemap, referrer=referrer, seed=True):
                 if request.url in self._sitemaps_requested:
+                    continue
+                if self._max_sitemaps > 0 and len(self._sitemaps_requested) >= self._max_sitemaps:
+                    self._over_sitemap_limit(request.url, referrer)
                     continue
                 self._sitemaps_requested.add(request.url)
                 self._pending_sitemaps += 1
+                request.meta[SITEMAP_REQUEST] = True
                 yield request.replace(errback=self.sitemap_failed, priority=90)
 
-    def _start_pages_if_stalled(self, spider):
-        """A sitemap request dropped on the way (robots.txt, a filter) never answers: the pages
-        are started anyway once nothing else is left to do."""
-        if not self._pages_started:
-            for request in self._start_pages():
-                self.crawler.engine.crawl(request)
-            raise DontCloseSpider
+    def _over_sitemap_limit(self, url: str, referrer: str | None) -> None:
+        dropped = DroppedUrls.of(self.crawler)
+        if not dropped.counts.get("sitemap-limit"):
+            logger.warning(
+                "plus de %d plans du site lus (MAX_SITEMAPS) : les suivants ne le sont pas, une "
+                "chaîne sans fin ? (more than %d sitemaps read: the next ones are not, an "
+                "endless chain?) ; -s MAX_SITEMAPS=N pour en lire plus (to read more); "
+                "d'abord / first: %s", self._max_sitemaps, self._max_sitemaps, url)
+        dropped.drop(url, "sitemap-limit", referrer=referrer, warn=False)
 
-    def _start_pages(self):
-        self._pages_started = True
-        yield from self._follow(self.profile.base_url, self.parse)
-        for url in self._sitemap_entries:
-            yield from self._follow(url, self.parse)
+    def _give_up_stalled_sitemaps(self, spider):
+        """A sitemap request dropped on the way (the scheduler's duplicate filter) never
+        answers: once nothing else is left to do, no lastmod is coming any more."""
+        if self._pending_sitemaps > 0:
+            self._pending_sitemaps = 0
+            if self._tell_sitemaps_read():
+                raise DontCloseSpider
 
-    def _follow(self, url: str, callback, referrer: str | None = None):
+    def _follow(self, url: str, callback, referrer: str | None = None, *, seed: bool = False):
+        """The request of a link (``seed``: of a page found otherwise, depth 0), if it is a
+        web URL; one out of the site's scope is told, not requested."""
         canonical = canonical_url(url, self.profile)
-        if canonical is None or not in_scope(canonical, self.profile):
+        if canonical is None:
+            return
+        if not in_scope(canonical, self.profile):
+            DroppedUrls.of(self.crawler).drop(canonical, "out-of-scope", referrer=referrer)
             return
         if callback == self.parse and canonical.lower().endswith(ARCHIVED_ASSET_SUFFIXES):
             callback = self.archive_only
         headers = {"Referer": referrer} if referrer else None
-        yield scrapy.Request(canonical, callback=callback, headers=headers)
+        yield scrapy.Request(canonical, callback=callback, headers=headers,
+                             meta={"depth_reset": True} if seed else None)
 
 
 def _is_html(response: Response) -> bool:

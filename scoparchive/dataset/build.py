@@ -12,8 +12,10 @@ import fcntl
 import functools
 import hashlib
 import json
+import logging
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +25,8 @@ from pathlib import Path
 
 from scoparchive import __version__
 from scoparchive.archive import ArchiveReader
-from scoparchive.archive.naming import LOG_DIR
+from scoparchive.archive.lock import crawl_running
+from scoparchive.archive.naming import LOG_DIR, open_warcs
 from scoparchive.dataset.cache import ParseCache, parser_version
 from scoparchive.dataset.drift import Alarm, AlarmSettings, find_alarms
 from scoparchive.dataset.history import History
@@ -43,6 +46,8 @@ from scoparchive.writers.tables import TablesWriter
 
 #: The Datasette metadata template (titles, licence, canned queries), shipped in the package.
 REPO_METADATA_TEMPLATE = Path(str(resources.files("scoparchive").joinpath("metadata.yaml")))
+
+log = logging.getLogger(__name__)
 
 
 class BuildError(Exception):
@@ -72,6 +77,9 @@ class BuildReport:
     alarms: list[Alarm] = field(default_factory=list)
     #: Nothing the datasets depend on changed since the build in ``out_dir``: it was kept.
     up_to_date: bool = False
+    #: What damage in the archive cost, one line per file (``ArchiveReader.skipped``): the
+    #: build holds everything else.
+    skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """What a later build needs to report this one when it keeps it (``build.json``)."""
@@ -80,7 +88,8 @@ class BuildReport:
                 "completeness": self.completeness,
                 "completeness_failures": self.completeness_failures,
                 "page_counts": self.page_counts,
-                "alarms": [alarm.to_dict() for alarm in self.alarms]}
+                "alarms": [alarm.to_dict() for alarm in self.alarms],
+                "skipped": self.skipped}
 
     @classmethod
     def kept(cls, out_dir: Path, data: dict, seconds: float) -> BuildReport:
@@ -90,7 +99,8 @@ class BuildReport:
                    completeness=data["completeness"],
                    completeness_failures=data["completeness_failures"],
                    page_counts=data["page_counts"],
-                   alarms=[Alarm(**alarm) for alarm in data["alarms"]], up_to_date=True)
+                   alarms=[Alarm(**alarm) for alarm in data["alarms"]], up_to_date=True,
+                   skipped=data.get("skipped", []))
 
 
 #: How many alarms the one-line message of a strict build names.
@@ -113,17 +123,24 @@ def build(
     the archive's files, the settings, the code), that build is kept and reported again
     (``up_to_date``). ``use_cache=False`` parses every payload again, ignoring
     ``<archive>/.cache/``, and always builds. ``jobs``: processes that parse (default: one per
-    CPU); the datasets are the same for any number."""
+    CPU); the datasets are the same for any number.
+
+    A damaged or unreadable WARC file costs only what it holds past the damage
+    (``ArchiveReader``): the report lists it in ``skipped``; ``strict`` fails instead. The
+    ``.open`` files of a crawl that was killed are read up to their last complete record; those
+    of a crawl still running are left for the next build."""
     started = time.monotonic()
     archive_dir, out_dir = Path(archive_dir), Path(out_dir)
     _check_out(out_dir)
-    reader = _open_archive(archive_dir)
+    reader = _open_archive(archive_dir, strict)
     with _build_lock(out_dir):
         inputs = build_inputs(reader, thresholds_path, metadata_template)
         kept = _kept_build(out_dir, inputs) if use_cache else None
         if kept is not None:
             _prune_killed_builds(out_dir)
             report = BuildReport.kept(out_dir, kept, time.monotonic() - started)
+            if strict and report.skipped:
+                raise BuildError(f"archive damaged: {report.skipped[0]}")
             if strict and (report.completeness_failures or report.alarms):
                 raise BuildError(_strict_message(report.completeness_failures, report.alarms))
             return report
@@ -135,11 +152,18 @@ def build(
             history = replay_history(reader, on_capture, parser=parser, with_skipped=True)
             report = _build_from(history, out_dir, strict, thresholds_path, metadata_template,
                                  archive_dir, cache, parser.map, inputs)
+        except (OSError, sqlite3.OperationalError) as error:  # a full disk, most likely
+            what = getattr(error, "strerror", None) or str(error)
+            where = f" ({error.filename})" if getattr(error, "filename", None) else ""
+            raise BuildError(f"la construction a échoué (the build failed): {what}{where}; "
+                             "la précédente reste en place (the previous build is kept)"
+                             ) from error
         finally:
             parser.close()
             if cache is not None:
                 cache.close()
     report.seconds = time.monotonic() - started
+    report.skipped = list(reader.skipped.values())
     report.parsed, report.from_cache = parser.parsed, parser.from_cache
     report.processes = parser.processes
     return report
@@ -277,10 +301,18 @@ def database_path(out_dir: Path) -> Path | None:
     return databases[0] if databases else None
 
 
-def _open_archive(archive_dir: Path) -> ArchiveReader:
+def _open_archive(archive_dir: Path, strict: bool = False) -> ArchiveReader:
     if not archive_dir.is_dir():
         raise BuildError(f"{archive_dir}: no such archive folder; run `scoparchive crawl` first")
-    reader = ArchiveReader(archive_dir)
+    running = crawl_running(archive_dir)
+    reader = ArchiveReader(archive_dir, include_open=not running, strict=strict)
+    left_open = open_warcs(archive_dir)
+    if left_open and running:
+        log.warning("%s: a crawl is writing the archive; what it has not finished (%d file(s)) "
+                    "is for the next build", archive_dir, len(left_open))
+    for path in left_open if not running else ():
+        log.warning("%s: left by a crawl that did not finish (killed?): read up to its last "
+                    "complete record; `scoparchive crawl --resume` finishes it", path)
     if not reader.warc_files():
         raise BuildError(f"{archive_dir}: the archive holds no WARC file; run `scoparchive crawl`")
     return reader

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from scoparchive.archive import Capture
 from scoparchive.archive.model import is_html
+from scoparchive.archive.runs import RunRecord
 from scoparchive.items import ParsedPage
 from scoparchive.pipelines.completeness import PageSummary, summarise
 from scoparchive.profiles import profile_for_url
@@ -118,6 +119,9 @@ class RunStats:
     run_id: str
     started_at: datetime
     finished_at: datetime
+    #: Answers archived (response and revisit records), server errors included.
+    responses: int = 0
+    #: Server errors, and requests that got no answer (the crawl log's failures).
     errors: int = 0
     warc_files: list[str] = field(default_factory=list)
     #: URLs the run captured with an answer that was not a server error.
@@ -172,11 +176,15 @@ class History:
         self._parse = parse
         self.pages: dict[str, PageState] = {}
         self.runs: dict[str, RunStats] = {}
+        #: What each crawl run's record (``runs/<id>.json``) says of it, when the archive has
+        #: one (a WARC another tool wrote has none).
+        self.run_records: dict[str, RunRecord] = {}
         self.captures = 0
 
     def add(self, capture: Capture) -> None:
         self.captures += 1
         run = self._run(capture)
+        run.responses += 1
         status = capture.status
         if status >= 500:
             run.errors += 1
@@ -189,6 +197,13 @@ class History:
         elif status == 200 and is_html(capture.content_type):
             self._online(capture, state)
         run.after[capture.url] = self._standing(capture.url)
+
+    def add_failure(self, run_id: str) -> None:
+        """A request of the run that got no answer (the crawl log's failures): an error of
+        the run, though nothing of it is in the archive."""
+        run = self.runs.get(run_id)
+        if run is not None:
+            run.errors += 1
 
     def add_skipped(self, run_id: str, url: str) -> None:
         """A page the run did not request because the site dated it before our copy (the crawl

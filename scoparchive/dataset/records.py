@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
+from datetime import datetime
 
 from scoparchive import geo
 from scoparchive.dataset.history import History, PageState
@@ -93,16 +94,37 @@ def _fields(record) -> dict:
 
 
 def crawl_run_rows(history: History) -> list[dict]:
-    return [
-        {
+    """A row per run: every run with captures in the archive, and every run whose record says
+    it archived nothing (a site that could not be reached), with how each ended."""
+    rows = []
+    for run in history.runs.values():
+        record = history.run_records.get(run.run_id)
+        rows.append({
             "id": run.run_id, "started_at": run.started_at, "finished_at": run.finished_at,
             "pages_fetched": run.pages_fetched, "pages_new": run.pages_new,
             "pages_changed": run.pages_changed, "pages_unchanged": run.pages_unchanged,
             "pages_removed": run.pages_removed, "errors": run.errors,
-            "warc_files": run.warc_files,
-        }
-        for run in sorted(history.runs.values(), key=lambda run: (run.started_at, run.run_id))
-    ]
+            "warc_files": run.warc_files, "status": record.status if record else None,
+            "responses": run.responses,
+        })
+    for record in history.run_records.values():
+        if record.run_id not in history.runs:
+            rows.append({
+                "id": record.run_id, "started_at": _moment(record.started_at),
+                "finished_at": _moment(record.finished_at), "pages_fetched": 0,
+                "pages_new": 0, "pages_changed": 0, "pages_unchanged": 0, "pages_removed": 0,
+                "errors": record.errors, "warc_files": [], "status": record.status,
+                "responses": record.responses,
+            })
+    return sorted(rows, key=lambda row: (row["started_at"] is None, row["started_at"],
+                                         row["id"]))
+
+
+def _moment(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def page_row(state: PageState) -> dict:

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import multiprocessing
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from scoparchive.archive import ArchiveReader, Capture, read_crawl_log
 from scoparchive.archive.crawllog import crawl_log_path
 from scoparchive.archive.model import is_html
 from scoparchive.archive.naming import LOG_DIR
+from scoparchive.archive.runs import run_records
 from scoparchive.dataset.cache import (
     ParseCache,
     cache_key,
@@ -67,6 +69,7 @@ def replay_history(reader: ArchiveReader,
     entries of its crawl log) as unchanged in that run, as the build does."""
     parser = parser or ArchivedPageParser(reader)
     history = History(parse=parser)
+    history.run_records = {record.run_id: record for record in run_records(reader.directory)}
     run_id = None
     # Bodies are read only for the captures the parser has to parse, not for every capture.
     for capture in parser.parsed_ahead(reader.captures(bodies=False)):
@@ -82,7 +85,8 @@ def replay_history(reader: ArchiveReader,
 
 
 def _add_skipped(history: History, archive_dir: Path, run_id: str | None) -> None:
-    """The pages a run left unrequested, from its crawl log, once its captures are replayed."""
+    """The pages a run left unrequested, and its requests that got no answer, from its crawl
+    log, once its captures are replayed."""
     if run_id is None:
         return
     log = crawl_log_path(archive_dir / LOG_DIR, run_id)
@@ -91,6 +95,8 @@ def _add_skipped(history: History, archive_dir: Path, run_id: str | None) -> Non
     for entry in read_crawl_log(log):
         if entry.get("record_type") == "skipped":
             history.add_skipped(run_id, entry["url"])
+        elif entry.get("error") and (entry.get("status") or 0) < 0:
+            history.add_failure(run_id)
 
 
 @dataclass(frozen=True)
@@ -327,6 +333,8 @@ _worker_reader: ArchiveReader | None = None
 
 def _start_worker(archive_dir: str) -> None:
     global _worker_reader
+    # Ctrl-C reaches the whole process group: the build stops, and closes its pool itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_reader = ArchiveReader(Path(archive_dir))
 
 

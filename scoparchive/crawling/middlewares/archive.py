@@ -9,9 +9,12 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro
 
 from scoparchive.crawling.middlewares.download_size import TRUNCATED_FLAG
 from scoparchive.crawling.middlewares.recrawl import ARCHIVED_FLAG
+from scoparchive.crawling.middlewares.robots import ROBOTS_REQUEST
+from scoparchive.crawling.outcome import ARCHIVE_FAILED_REASON
 from scoparchive.crawling.session import CrawlSession
 
 
@@ -33,10 +36,32 @@ class ArchiveMiddleware:
     def process_response(self, request: Request, response: Response):
         if ARCHIVED_FLAG in response.flags:
             return response
+        # Not archived, the response still goes on: raising here would skip the process_response
+        # of the middlewares under this one (the host slot would never be given back), and
+        # the crawl is stopping anyway.
+        if self.session.writer is None:  # the archive could not be opened
+            return response
+        try:
+            ref = self._write(request, response)
+        except OSError as error:  # a full disk, a file system gone read-only
+            self._stop_writing(error)
+            return response
+        self.crawler.stats.inc_value("scoparchive/archived")
+        self.crawler.stats.inc_value("scoparchive/bytes_received", len(response.body))
+        if ref.record_type == "revisit":
+            self.crawler.stats.inc_value("scoparchive/revisits")
+        if response.status >= 500:
+            self.crawler.stats.inc_value("scoparchive/errors")
+            self.crawler.stats.inc_value("scoparchive/server_errors")
+        elif not request.meta.get(ROBOTS_REQUEST):
+            self.crawler.stats.inc_value("scoparchive/usable")
+        return response
+
+    def _write(self, request: Request, response: Response):
         started_monotonic, started_at = request.meta.get(
             "scoparchive_started", (time.monotonic(), datetime.now(UTC))
         )
-        ref = self.session.writer.write_exchange(
+        return self.session.writer.write_exchange(
             url=request.url,
             method=request.method,
             request_headers=_request_headers(request),
@@ -52,20 +77,35 @@ class ArchiveMiddleware:
             duration_ms=(time.monotonic() - started_monotonic) * 1000,
             truncated="length" if TRUNCATED_FLAG in response.flags else None,
         )
-        self.crawler.stats.inc_value("scoparchive/archived")
-        self.crawler.stats.inc_value("scoparchive/bytes_received", len(response.body))
-        if ref.record_type == "revisit":
-            self.crawler.stats.inc_value("scoparchive/revisits")
-        if response.status >= 500:
-            self.crawler.stats.inc_value("scoparchive/errors")
-        return response
+
+    def _stop_writing(self, error: OSError) -> None:
+        """The crawl stops at the first write that fails: every later response would be lost
+        too. The records written before stay whole (a resumed crawl cuts the file after the
+        last complete one)."""
+        if self.crawler.stats.get_value("scoparchive/archive_failed"):
+            return
+        where = f" ({error.filename})" if error.filename else ""
+        self.crawler.stats.set_value("scoparchive/archive_failed",
+                                     f"{error.strerror or error}{where}")
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=ARCHIVE_FAILED_REASON))
 
     def process_exception(self, request: Request, exception: Exception):
         if isinstance(exception, IgnoreRequest) or self.session.writer is None:
             return None
+        if self.crawler.stats.get_value("scoparchive/archive_failed"):
+            return None  # the crawl is stopping: nothing more is written
         started_monotonic, started_at = request.meta.get(
             "scoparchive_started", (time.monotonic(), None)
         )
+        try:
+            self._log_failure(request, exception, started_monotonic, started_at)
+        except OSError as error:
+            self._stop_writing(error)
+            return None
+        self.crawler.stats.inc_value("scoparchive/errors")
+        return None
+
+    def _log_failure(self, request, exception, started_monotonic, started_at) -> None:
         self.session.writer.log_failure(
             request.url,
             error=f"{type(exception).__name__}: {exception}",
@@ -73,8 +113,6 @@ class ArchiveMiddleware:
             referrer=_header_value(request.headers, b"Referer"),
             duration_ms=(time.monotonic() - started_monotonic) * 1000,
         )
-        self.crawler.stats.inc_value("scoparchive/errors")
-        return None
 
 
 def _reason(status: int) -> str:

@@ -8,6 +8,7 @@ from scrapy.http import Request, Response
 from scrapy.responsetypes import responsetypes
 
 from scoparchive.archive import Capture
+from scoparchive.crawling.recrawl import RecrawlRules
 from scoparchive.crawling.session import CrawlSession
 from scoparchive.urls import in_scope
 
@@ -24,14 +25,24 @@ class RecrawlMiddleware:
     - a page whose sitemap lastmod is older than its latest capture is not requested, and
       neither is a page the run being resumed already captured: the archived copy stands in for
       it, so the spider still follows its links;
+    - unless that capture is older than REVALIDATE_AFTER_DAYS: then the page gets its
+      conditional GET all the same (stat ``scoparchive/revalidated``), and a 304 moves its
+      ``last_seen``;
+    - with RECRAWL_FULL, every page is fetched with a plain GET, lastmod and validators aside
+      (stat ``scoparchive/full``: the known URLs so fetched);
     - a 304 is archived as a revisit (ArchiveMiddleware), then replaced by the archived copy;
     - when discovery ends, every known page not seen by this run is requested, so that a page
       gone from the site and from its links is still found gone (404, 410, redirect).
+
+    A page's lastmod is read from ``spider.sitemap_lastmod`` when its request comes here: the
+    spider's LastmodWaitMiddleware holds back the known pages until the sitemaps are read, so
+    that a lastmod read late neither lets a page be fetched for nothing nor is missed.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.session = CrawlSession.of(crawler)
+        self.rules = RecrawlRules.from_settings(crawler.settings)
         self.seen: set[str] = set()
         self.rechecked = False
         crawler.signals.connect(self.recheck_known_pages, signal=signals.spider_idle)
@@ -49,9 +60,15 @@ class RecrawlMiddleware:
         lastmod = getattr(self.crawler.spider, "sitemap_lastmod", {}).get(url)
         if url in state.done_in_resumed_run:
             reason = "captured-by-resumed-run"
-        elif state.unchanged_since(url, lastmod):
+        elif self.rules.full:
+            if url in state.latest:
+                self.crawler.stats.inc_value("scoparchive/full")
+            return None
+        elif state.unchanged_since(url, lastmod) and not state.revalidation_due(url, self.rules):
             reason = "unchanged-sitemap-lastmod"
         else:
+            if state.unchanged_since(url, lastmod):
+                self.crawler.stats.inc_value("scoparchive/revalidated")
             for name, value in state.conditional_headers(url).items():
                 request.headers.setdefault(name, value)
             return None

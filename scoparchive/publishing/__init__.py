@@ -1,0 +1,14 @@
+"""Publishing the datasets: `scoparchive serve`, Datasette over the current build.
+
+- ``server``: Datasette on the build's database, run by uvicorn; it follows the ``out`` link and
+  switches to each new build without a restart;
+- ``plugin``: the Datasette plugin it registers: what one query may cost (time, size, memory),
+  the SQL functions refused, the build's metadata.
+
+Nothing here imports the build (``scoparchive.dataset``) nor the crawl: a build folder is read as
+files, and the server stays small.
+"""
+
+from scoparchive.publishing.server import NoBuild, serve
+
+__all__ = ["NoBuild", "serve"]
