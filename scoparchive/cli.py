@@ -107,7 +107,9 @@ def crawl(site_url, archive_dir, delay, max_pages, contact, resume, revalidate_a
                                  verbose, contact)
     _print_crawl_report(result, changes)
     _print_changed_urls(changes)
-    if result.finish_reason == "closespider_pagecount":  # --max-pages: the cut asked for
+    from scoparchive.crawling.outcome import MAX_PAGES_REASON
+
+    if result.finish_reason == MAX_PAGES_REASON:  # --max-pages: the cut asked for, exit 0
         console.print(result.message or "", highlight=False, soft_wrap=True)
     else:
         _exit_for(result.status, result.message)
@@ -323,7 +325,9 @@ def _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbos
 
 def _print_crawl_report(result, changes) -> None:
     stats = result.stats
-    skipped = sum(v for k, v in stats.items() if k.startswith("scoparchive/skipped/"))
+    from scoparchive.crawling.outcome import not_requested
+
+    skipped = not_requested(stats)
     table = RichTable(title=f"crawl {result.run_id}", show_header=False)
     for label, value in (
         ("site", result.site_url),

@@ -77,9 +77,13 @@ def judge(stats: dict, finish_reason: str | None, site_url: str) -> Outcome:
 def usable_answers(stats: dict) -> int:
     """Pages the run has something of: answers other than server errors and robots.txt
     (``scoparchive/usable``), and known pages left unrequested because they did not change."""
-    skipped = sum(value for key, value in stats.items()
-                  if key.startswith("scoparchive/skipped/"))
-    return stats.get("scoparchive/usable", 0) + skipped
+    return stats.get("scoparchive/usable", 0) + not_requested(stats)
+
+
+def not_requested(stats: dict) -> int:
+    """Known pages the run left unrequested (unchanged by their lastmod, or already captured by
+    the run it resumes), whatever the reason (``scoparchive/skipped/<reason>``)."""
+    return sum(value for key, value in stats.items() if key.startswith("scoparchive/skipped/"))
 
 
 def _nothing_usable(stats: dict, site_url: str, finish_reason: str | None) -> str:

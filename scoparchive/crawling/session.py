@@ -15,7 +15,7 @@ from scoparchive import __version__
 from scoparchive.archive import ArchiveWriter
 from scoparchive.archive.lock import ArchiveLock, ArchiveLocked
 from scoparchive.archive.runs import RunRecord
-from scoparchive.crawling.outcome import ARCHIVE_FAILED_REASON, judge
+from scoparchive.crawling.outcome import ARCHIVE_FAILED_REASON, judge, not_requested
 from scoparchive.crawling.recrawl import (
     RecrawlState,
     run_to_resume,
@@ -137,8 +137,7 @@ class CrawlSession:
         run.finished_at = datetime.now(UTC).isoformat()
         run.responses += stats.get("scoparchive/archived", 0)
         run.errors += stats.get("scoparchive/errors", 0)
-        run.not_requested += sum(value for key, value in stats.items()
-                                 if key.startswith("scoparchive/skipped/"))
+        run.not_requested += not_requested(stats)
         run.bytes_received += stats.get("scoparchive/bytes_received", 0)
         try:
             run.save(self.directory)

@@ -292,15 +292,6 @@ def _strict_message(failures: list[str], alarms: list[Alarm]) -> str:
     return " | ".join(parts)
 
 
-def database_path(out_dir: Path) -> Path | None:
-    """The database of the current build in ``out_dir``, if there is one."""
-    out_dir = Path(out_dir)
-    if not out_dir.exists():
-        return None
-    databases = sorted(out_dir.glob("*.db"))
-    return databases[0] if databases else None
-
-
 def _open_archive(archive_dir: Path, strict: bool = False) -> ArchiveReader:
     if not archive_dir.is_dir():
         raise BuildError(f"{archive_dir}: no such archive folder; run `scoparchive crawl` first")

@@ -71,8 +71,7 @@ class Build:
 
 def read_build(folder: Path) -> Build:
     """The build in ``folder`` (a build folder, not the link). Blocking: reads the database.
-    The database is the folder's ``*.db``, as ``dataset.build.database_path`` finds it (not
-    imported: the build's libraries would double the server's memory)."""
+    The database is the folder's ``*.db``: a build writes one."""
     from datasette.utils import sqlite3
 
     databases = sorted(folder.glob("*.db")) if folder.is_dir() else []
