@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo check test lint format crawl build serve replica replay bench clean
+.PHONY: help install demo check test lint format crawl build serve replica replay pywb bench notebooks clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -17,7 +17,8 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# pywb, for the replay tests, pins old redis and werkzeug and shadows the brotli module that Scrapy
+# pywb, which `scoparchive serve` starts to replay the archived pages (and the replay tests use),
+# pins old redis and werkzeug and shadows the brotli module that Scrapy
 # needs: it gets a virtual environment of its own.
 PYWB := .venv-pywb/.installed
 $(PYWB):
@@ -27,6 +28,8 @@ $(PYWB):
 	touch $@
 
 install: $(INSTALLED) ## Install scoparchive and its tools into .venv
+
+pywb: $(PYWB) ## Install pywb into .venv-pywb: `serve` replays the archived pages with it
 
 demo: $(INSTALLED) ## Serve the replica, crawl it, build the datasets, open Datasette
 	$(BIN)/scoparchive demo
@@ -53,11 +56,20 @@ crawl: $(INSTALLED) ## Crawl the real site politely into archive/ (SITE_URL=... 
 build: $(INSTALLED) ## Build datasets/build/ from archive/, with no network
 	$(BIN)/scoparchive build
 
-serve: $(INSTALLED) ## Serve datasets/build/ with Datasette
+serve: $(INSTALLED) ## Serve datasets/build/ with Datasette, and archive/'s pages with pywb
 	$(BIN)/scoparchive serve
 
 replica: $(INSTALLED) ## Serve the replica of the site on http://127.0.0.1:8000/
 	$(BIN)/scoparchive replica
+
+# JupyterLab and what the notebooks import beyond the package: the `notebooks` extra.
+NOTEBOOKS := $(VENV)/.notebooks
+$(NOTEBOOKS): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[test,notebooks]'
+	touch $@
+
+notebooks: $(NOTEBOOKS) ## Open notebooks/ in JupyterLab (SCOPARCHIVE_DATASETS=... for a build)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
 
 # pywb reads the archive's own index.cdxj and its WARC files where they are, through a config
 # written into .venv-pywb/ (git-ignored, pywb's own folder).

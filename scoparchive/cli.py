@@ -133,9 +133,15 @@ def crawl(site_url, archive_dir, delay, max_pages, contact, resume, revalidate_a
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that parse pages (default: one per CPU). The datasets are the "
               "same whatever the number.")
-def build(archive_dir, out_dir, strict, thresholds, no_cache, jobs):
+@click.option("--max-payload", "max_payload_mib", type=click.IntRange(min=1),
+              default=None, metavar="MIB",
+              help="Longest payload read, in MiB, as stored or once decompressed (default: 32, "
+              "as the crawl's): a longer one, a gzip bomb say, is not read, and its page is "
+              "kept without content. The crawl's is `-s MAX_PAYLOAD_SIZE=BYTES`.")
+def build(archive_dir, out_dir, strict, thresholds, no_cache, jobs, max_payload_mib):
     """Build SQLite, Parquet and datapackage.json from the archive, with no network."""
-    report = _run_build(archive_dir, out_dir, strict, thresholds, not no_cache, jobs)
+    report = _run_build(archive_dir, out_dir, strict, thresholds, not no_cache, jobs,
+                        max_payload_mib and max_payload_mib * 2**20)
     _print_build_report(report)
     if report.skipped:
         _exit_for("partial", f"{len(report.skipped)} fichier(s) WARC endommagé(s), lu(s) en "
@@ -148,10 +154,16 @@ def build(archive_dir, out_dir, strict, thresholds, no_cache, jobs):
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--open", "open_browser", is_flag=True, help="Open a web browser.")
-def serve(out_dir, port, host, open_browser):
-    """Serve the built datasets with Datasette (read-only); a new build is served as soon as it
-    replaces the last one."""
-    _serve(out_dir, port, host, open_browser)
+@click.option("--archive", "archive_dir", type=click.Path(path_type=Path),
+              default=DEFAULT_ARCHIVE, show_default=True,
+              help="Folder of the WARC archive, whose pages the archived_url links replay.")
+@click.option("--wayback", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="PATH", help="pywb's `wayback` command [default: $SCOPARCHIVE_PYWB_BIN/"
+              "wayback, .venv-pywb/bin/wayback (`make pywb`), or on PATH].")
+def serve(out_dir, port, host, open_browser, archive_dir, wayback):
+    """Serve the built datasets with Datasette (read-only), and the archived pages under
+    /archive/, replayed by pywb; a new build is served as soon as it replaces the last one."""
+    _serve(out_dir, port, host, open_browser, archive_dir, wayback)
 
 
 @main.command()
@@ -199,7 +211,8 @@ def demo(port, replica_port, no_serve):
         if no_serve:
             return
         console.print(f"[bold]4/4[/] Datasette at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-        _serve(DEMO_OUT, port, "127.0.0.1", open_browser=_has_display())
+        _serve(DEMO_OUT, port, "127.0.0.1", open_browser=_has_display(),
+               archive_dir=DEMO_ARCHIVE)
     finally:
         replica_server.stop()
 
@@ -364,7 +377,8 @@ def _print_crawl_report(result, changes) -> None:
     console.print(table)
 
 
-def _run_build(archive_dir, out_dir, strict, thresholds, use_cache=True, jobs=None):
+def _run_build(archive_dir, out_dir, strict, thresholds, use_cache=True, jobs=None,
+               max_payload=None):
     # Set before Arrow is first loaded, the only time Arrow reads it. Arrow's default allocator
     # (mimalloc) keeps for the rest of the process the memory freed after reading back the kept
     # Parquet rows: about 50 MB more at the peak of a rebuild of 5,000 pages
@@ -377,6 +391,7 @@ def _run_build(archive_dir, out_dir, strict, thresholds, use_cache=True, jobs=No
         with console.status("reading the archive") as status:
             return build(archive_dir, out_dir, strict=strict, thresholds_path=thresholds,
                          use_cache=use_cache, jobs=jobs,
+                         **({"max_payload": max_payload} if max_payload else {}),
                          on_capture=lambda n: status.update(f"{n} captures read"))
     except (BuildError, ArchiveError) as error:
         raise UserError(str(error)) from error
@@ -473,7 +488,8 @@ def _print_changed_urls(changes, limit: int | None = CHANGED_URLS_SHOWN, out=Non
                   highlight=False, soft_wrap=True, style="dim")
 
 
-def _serve(out_dir: Path, port: int, host: str, open_browser: bool) -> None:
+def _serve(out_dir: Path, port: int, host: str, open_browser: bool,
+           archive_dir: Path | None = None, wayback: Path | None = None) -> None:
     from scoparchive.publishing import NoBuild
     from scoparchive.publishing import serve as serve_datasets
 
@@ -481,7 +497,8 @@ def _serve(out_dir: Path, port: int, host: str, open_browser: bool) -> None:
     # It follows the build in out_dir: a new build is served with no restart.
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            serve_datasets(out_dir, host=host, port=port, open_browser=open_browser)
+            serve_datasets(out_dir, host=host, port=port, open_browser=open_browser,
+                           archive_dir=archive_dir, wayback=wayback)
     except NoBuild as error:
         raise UserError(f"{out_dir}: {error}; run `scoparchive build --out {out_dir}` "
                         "first") from error

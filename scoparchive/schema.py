@@ -74,10 +74,15 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
-    #: Columns indexed for full-text search (FTS5, diacritics folded).
+    #: Columns indexed for full-text search (FTS5, diacritics folded), in ``{name}_fts``; its
+    #: column ``stemmed`` (``scoparchive.text.stemming.STEMS_COLUMN``) indexes their French
+    #: stems too, so that singular and plural meet.
     full_text: tuple[str, ...] = ()
     #: The default sort in Datasette, newest first where it makes sense.
     sort_desc: str | None = None
+    #: The default sort in Datasette, ascending (a column of distinct values: Datasette pages
+    #: on past equal values by the primary key).
+    sort: str | None = None
     label_column: str | None = None
     extra_indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
     #: The column naming the page a row comes from, in the tables whose rows each come from one
@@ -130,35 +135,51 @@ def _col(name, type_, description, **options) -> Column:
     return Column(name, type_, description, **options)
 
 
-URL = "Canonical URL of the page (bare host, no fragment, no tracking parameter)."
+URL = "URL canonique de la page (hôte sans www, sans fragment ni paramètre de suivi)."
+
+
+def _archived_url(which: tuple[str, str]) -> Column:
+    """The column archived_url, of the capture ``which`` names (in French, in English)."""
+    return _col("archived_url", "string", f"La page telle qu'archivée, {which[0]}, rejouée "
+                "hors ligne par pywb derrière `scoparchive serve` : une adresse relative à ce "
+                "serveur, /archive/<date de la capture, 14 chiffres, UTC>/<URL>. / The page as "
+                f"archived, {which[1]}, replayed offline by pywb behind `scoparchive serve`: "
+                "an address relative to that server; url keeps the live one.",
+                example="/archive/20261201093000/https://les-scop-idf.coop/page")
+
 
 PAGES = Table(
     name="pages",
     title="Pages",
-    description="Every page ever archived, one row per canonical URL, in its latest known state. "
-    "A page that left the site keeps its row, with removed_at set.",
+    description="Toutes les pages jamais archivées, une ligne par URL canonique, dans leur dernier "
+    "état connu. Une page qui a quitté le site garde sa ligne, avec sa date de retrait "
+    "(removed_at).",
     primary_key=("url",),
     sort_desc="last_seen",
     label_column="title",
     columns=(
         _col("url", "string", URL, required=True),
-        _col("page_type", "string", "Type found by the classifier: home, listing, article, "
-             "roundup, press_listing, programme, static, legacy_article or unknown.", facet=True),
-        _col("title", "string", "Title of the page, as published."),
-        _col("http_status", "integer", "HTTP status of the latest capture.", facet=True),
-        _col("content_type", "string", "Media type of the latest capture (without parameters)."),
-        _col("fetched_at", "datetime", "Time of the latest capture (UTC)."),
-        _col("content_sha256", "string", "SHA-256 of the latest payload, decoded (hex)."),
-        _col("content_fingerprint", "string", "SHA-256 of the page's own extracted content, blind "
-             "to the boilerplate around it; a new value means a new version."),
-        _col("first_seen", "datetime", "First capture of the page with content (UTC)."),
-        _col("last_seen", "datetime", "Latest capture that found the page on the site (UTC)."),
-        _col("removed_at", "datetime", "Capture that found the page gone (404, 410 or redirected "
-             "away); empty while the page is online."),
-        _col("redirect_to", "string", "Target of the redirect, for pages that redirect."),
-        _col("version_count", "integer", "Number of distinct contents captured for the page."),
-        _col("warc_record_id", "string", "WARC-Record-ID of the latest capture."),
-        _col("warc_file", "string", "WARC file holding the latest capture."),
+        _col("page_type", "string", "Type trouvé par le classifieur : home (accueil), listing "
+             "(liste), article, roundup (recensement), press_listing (liste presse), programme, "
+             "static (page fixe), legacy_article (article de l'ancien site) ou "
+             "unknown (inconnu).", facet=True),
+        _col("title", "string", "Titre de la page, tel que publié."),
+        _col("http_status", "integer", "Statut HTTP de la dernière capture.", facet=True),
+        _col("content_type", "string", "Type de média de la dernière capture (sans paramètres)."),
+        _col("fetched_at", "datetime", "Heure de la dernière capture (UTC)."),
+        _col("content_sha256", "string", "SHA-256 du dernier contenu reçu, décodé (hexadécimal)."),
+        _col("content_fingerprint", "string", "SHA-256 du contenu propre de la page, extrait, sans "
+             "le gabarit qui l'entoure : une nouvelle valeur signifie une nouvelle version."),
+        _col("first_seen", "datetime", "Première capture de la page avec un contenu (UTC)."),
+        _col("last_seen", "datetime", "Dernière capture qui a trouvé la page sur le site (UTC)."),
+        _col("removed_at", "datetime", "Capture qui a trouvé la page disparue (404, 410 ou "
+             "redirigée ailleurs) ; vide tant que la page est en ligne."),
+        _col("redirect_to", "string", "Cible de la redirection, pour les pages redirigées."),
+        _col("version_count", "integer", "Nombre de contenus distincts capturés pour la page."),
+        _col("warc_record_id", "string", "WARC-Record-ID de la dernière capture."),
+        _col("warc_file", "string", "Fichier WARC qui contient la dernière capture."),
+        _archived_url(("sa dernière version (la capture qui l'a montrée la première)",
+                       "its latest version (the capture that first showed it)")),
     ),
 )
 
@@ -166,36 +187,39 @@ ARTICLES = Table(
     name="articles",
     page_column="url",
     title="Articles",
-    description="News articles, portraits, editorials, press releases and roundups: the latest "
-    "version of each article page.",
+    description="Actualités, portraits, éditos, communiqués de presse et pages de recensement : la "
+    "dernière version de chaque article.",
     primary_key=("url",),
     full_text=("title", "lead", "body_text"),
     sort_desc="published_date",
     label_column="title",
     columns=(
         _col("url", "string", URL, required=True, references="pages.url"),
-        _col("page_type", "string", "article, roundup, programme or legacy_article.", facet=True),
-        _col("title", "string", "Title, as published."),
-        _col("rubric", "string", "Rubric line above the title, when there is one.", facet=True),
-        _col("published_date", "date", "Publication date (ISO 8601), from the DD MM YYYY date "
-             "line, a French date in the body, or the date in a legacy URL."),
-        _col("published_date_raw", "string", "The date as written on the page or in the URL.",
+        _col("page_type", "string", "article, roundup (recensement), programme ou legacy_article "
+             "(article de l'ancien site).", facet=True),
+        _col("title", "string", "Titre, tel que publié."),
+        _col("rubric", "string", "Rubrique au-dessus du titre, quand il y en a une.", facet=True),
+        _col("published_date", "date", "Date de publication (ISO 8601), d'après la ligne de date "
+             "JJ MM AAAA, une date en français dans le texte, ou la date d'une URL de l'ancien "
+             "site."),
+        _col("published_date_raw", "string", "La date telle qu'écrite sur la page ou dans l'URL.",
              example="04 04 2020"),
-        _col("published_year", "integer", "Year of publication.", facet=True),
-        _col("lead", "string", "Lead paragraph."),
-        _col("body_text", "string", "Text of the article body, without header, navigation, "
-             "teasers, footer, image names or credits."),
-        _col("body_markdown", "string", "The body as Markdown, with its subheadings."),
-        _col("word_count", "integer", "Words in body_text.", unit="words"),
-        _col("image_count", "integer", "Images in the body.", unit="images"),
-        _col("initiative_count", "integer", "Initiatives listed, on roundup pages.",
+        _col("published_year", "integer", "Année de publication.", facet=True),
+        _col("lead", "string", "Chapô (paragraphe d'introduction)."),
+        _col("body_text", "string", "Texte du corps de l'article, sans en-tête, navigation, "
+             "renvois vers d'autres articles, pied de page, noms d'images ni crédits."),
+        _col("body_markdown", "string", "Le corps en Markdown, avec ses intertitres."),
+        _col("word_count", "integer", "Mots de body_text.", unit="words"),
+        _col("image_count", "integer", "Images du corps de l'article.", unit="images"),
+        _col("initiative_count", "integer", "Initiatives listées, sur les pages de recensement.",
              unit="initiatives"),
-        _col("extraction", "string", "How each field was found (JSON: field → method). The "
-             "site's own landmarks first (selector, landmark, url), then the page's standard "
-             "metadata (json-ld, microdata, opengraph, meta, time, heading, title-tag, "
-             "structure), then libraries (trafilatura, htmldate); a field without any stays "
-             "empty."),
-        _col("captured_at", "datetime", "Capture this version comes from (UTC)."),
+        _col("extraction", "string", "Comment chaque champ a été trouvé (JSON : champ → méthode). "
+             "D'abord les repères du site (selector, landmark, url), puis les métadonnées standard "
+             "de la page (json-ld, microdata, opengraph, meta, time, heading, title-tag, "
+             "structure), puis des bibliothèques (trafilatura, htmldate) ; un champ qu'aucune ne "
+             "trouve reste vide."),
+        _col("captured_at", "datetime", "Capture dont vient cette version (UTC)."),
+        _archived_url(("cette version-ci (captured_at)", "this version (captured_at)")),
     ),
 )
 
@@ -203,91 +227,123 @@ INITIATIVES = Table(
     name="initiatives",
     page_column="article_url",
     title="Initiatives",
-    description="Initiatives of cooperatives listed on roundup pages (such as "
-    "#ScopetScicSolidaires): one row per item, from the latest version of each page.",
+    description="Initiatives de coopératives listées sur les pages de recensement (comme "
+    "#ScopetScicSolidaires) : une ligne par initiative, d'après la dernière version de chaque "
+    "page.",
     primary_key=("id",),
     full_text=("name", "description"),
     label_column="name",
     columns=(
-        _col("id", "string", "Stable identifier: the article URL and the item's position.",
+        _col("id", "string", "Identifiant stable : l'URL de l'article et la position de "
+             "l'initiative.",
              required=True),
-        _col("article_url", "string", "Roundup page listing the initiative.", required=True,
+        _col("article_url", "string", "Page de recensement qui liste l'initiative.", required=True,
              references="articles.url"),
-        _col("position", "integer", "Position of the item on the page, from 1.", required=True),
-        _col("name", "string", "Name of the cooperative(s), from the item heading."),
-        _col("heading_raw", "string", "The item heading as written.",
+        _col("position", "integer", "Position de l'initiative sur la page, à "
+             "partir de 1.", required=True),
+        _col("name", "string", "Nom de la ou des coopératives, d'après le titre de l'initiative."),
+        _col("heading_raw", "string", "Le titre de l'initiative tel qu'écrit.",
              example="Artefacts et CEFIM (45 et 37)"),
-        _col("departments", "list<string>", "Department codes from the heading, as strings "
-             "(\"45\", \"2A\", \"974\"); a JSON array in SQLite."),
-        _col("department", "string", "First department code, for faceting.", facet=True,
-             references="departments.code"),
-        _col("region", "string", "Region of the first department (or of the town's "
-             "department, for an item that names a town).", facet=True),
-        _col("place", "string", "Town given in parentheses instead of department codes.",
+        _col("departments", "list<string>", "Codes de département écrits dans le titre, en texte "
+             "(\"45\", \"2A\", \"974\") ; un tableau JSON dans SQLite. Une initiative qui nomme "
+             "une ville à la place n'en a pas ici : comptez par all_departments."),
+        _col("department", "string", "Le premier de all_departments : le premier code du titre, "
+             "sinon le département de la ville. Le département de region, latitude et longitude.",
+             facet=True, references="departments.code"),
+        _col("region", "string", "Région du premier département (ou du département de la ville, "
+             "pour une initiative qui nomme une ville).", facet=True),
+        _col("place", "string", "Ville donnée entre parenthèses à la place des codes de "
+             "département.",
              example="Ivry"),
-        _col("place_department", "string", "Department of that town, when its name is "
-             "unambiguous."),
-        _col("description", "string", "Text of the item."),
-        _col("emails", "list<string>", "E-mail addresses in the item."),
-        _col("phones", "list<string>", "Phone numbers in the item (E.164)."),
-        _col("urls", "list<string>", "Web addresses in the item."),
-        _col("latitude", "number", "Latitude of the prefecture of the first department, or of "
-             "the town's department (an approximate position, for maps).", unit="degrees"),
-        _col("longitude", "number", "Longitude of the prefecture of the same department.",
+        _col("place_department", "string", "Département de cette ville, quand son nom est sans "
+             "ambiguïté."),
+        _col("all_departments", "list<string>", "Tous les départements de l'initiative : les "
+             "codes du titre, puis le département de la ville quand le titre ne le donne pas "
+             "(Envie de Lire (Ivry) → [\"94\"]). C'est la colonne des comptes par département "
+             "(facette, vues, requêtes). / Every department of the item: the heading's codes, "
+             "then the town's department when the heading does not state it. The column every "
+             "count by department uses (facet, views, queries); a JSON array in SQLite.",
+             example='["45", "37"]'),
+        _col("departments_source", "string", "D'où viennent les départements : heading (codes "
+             "écrits dans le titre), town (déduit de la ville : Ivry → 94), heading+town (les "
+             "deux : la ville ajoute un département que le titre ne donne pas) ; vide sans "
+             "département. / Where all_departments comes from: heading (codes stated), town "
+             "(derived from the town alone), heading+town (the town adds one).", facet=True),
+        _col("description", "string", "Texte de l'initiative."),
+        _col("emails", "list<string>", "Adresses électroniques de l'initiative."),
+        _col("phones", "list<string>", "Numéros de téléphone de l'initiative (E.164)."),
+        _col("urls", "list<string>", "Adresses web de l'initiative."),
+        _col("latitude", "number", "Latitude de la préfecture du premier département, ou du "
+             "département de la ville (une position approchée, pour les cartes).", unit="degrees"),
+        _col("longitude", "number", "Longitude de la préfecture du même département.",
              unit="degrees"),
-        _col("published_date", "date", "Publication date of the roundup page."),
-        _col("extraction_method", "string", "How the item was found: landmark (a heading "
-             "`Name (75)` of the roundup) or selector.", facet=True),
+        _col("published_date", "date", "Date de publication de la page de recensement."),
+        _col("extraction_method", "string", "Comment l'initiative a été trouvée : landmark (un "
+             "titre « Nom (75) » de la page de recensement) ou selector (sélecteur).", facet=True),
+        _archived_url(("la dernière version de la page qui la liste",
+                       "the latest version of the page listing it")),
+        _col("sort_key", "string", "Ordre par défaut : date de la page, page, puis position "
+             "sur quatre chiffres, pour que #2 vienne avant #10. / Default order: the roundups "
+             "by date, each one's items in page order (the id sorts #1, #10, #2).",
+             required=True, example="2020-04-04 https://les-scop-idf.coop/scopetscicsolidaires "
+             "#0002"),
     ),
+    sort="sort_key",
+    extra_indexes=(("sort_key",),),
 )
 
 ORGANIZATIONS = Table(
     name="organizations",
-    title="Cooperatives",
-    description="Cooperatives and other organisations named on the site, from the headings of "
-    "roundup items and from the text of articles (legal-form mentions such as \"la Scic X\", "
-    "and names already known found again), with name variants merged: one row per organisation.",
+    title="Coopératives",
+    description="Coopératives et autres organisations nommées sur le site, d'après les titres des "
+    "initiatives et le texte des articles (mentions de forme juridique comme « la Scic X », et "
+    "noms déjà connus retrouvés), les variantes d'un nom réunies : une ligne par organisation.",
     primary_key=("id",),
     full_text=("name",),
     label_column="name",
     columns=(
-        _col("id", "string", "Stable identifier: normalized_name with hyphens for spaces.",
+        _col("id", "string", "Identifiant stable : normalized_name, des tirets à la place des "
+             "espaces.",
              required=True, example="mednum"),
-        _col("name", "string", "Most frequent name as written in headings and legal-form "
-             "mentions (the first one on a tie).", example="La MedNum"),
-        _col("normalized_name", "string", "Merge key: lower case, accents folded, punctuation "
-             "as spaces, leading articles and legal-form words dropped.", required=True,
+        _col("name", "string", "Le nom le plus fréquent, tel qu'écrit dans les titres et les "
+             "mentions de forme juridique (le premier en cas d'égalité).", example="La MedNum"),
+        _col("normalized_name", "string", "Clé de regroupement : minuscules, sans accents, "
+             "ponctuation remplacée par des espaces, sans article initial ni mots de forme "
+             "juridique.", required=True,
              example="mednum"),
-        _col("legal_form", "string", "Scop, Scic, CAE, association, or other when the text "
-             "does not say (or says only coopérative).", facet=True),
-        _col("legal_form_evidence", "string", "The text stating the legal form.",
+        _col("legal_form", "string", "Scop, Scic, CAE, association, ou other (autre) quand le "
+             "texte ne le dit pas (ou dit seulement coopérative).", facet=True),
+        _col("legal_form_evidence", "string", "Le texte qui donne la forme juridique.",
              example="La Scic MedNum, coopérative nationale des acteurs du numérique, ..."),
-        _col("legal_form_evidence_url", "string", "Page holding that text.",
+        _col("legal_form_evidence_url", "string", "Page qui contient ce texte.",
              references="pages.url"),
-        _col("departments", "list<string>", "Department codes of the roundup items naming the "
-             "organisation (all the codes of a heading naming several); a JSON array in "
-             "SQLite."),
-        _col("first_mentioned", "date", "Earliest publication date of a page mentioning it."),
-        _col("mention_count", "integer", "Distinct pages mentioning it.", unit="pages"),
-        _col("name_variants", "list<string>", "Every form of the name found, most frequent "
-             "first; a JSON array in SQLite."),
+        _col("departments", "list<string>", "Codes de département des initiatives qui nomment "
+             "l'organisation (tous les codes d'un titre qui en nomme plusieurs), comme "
+             "initiatives.all_departments : le département déduit d'une ville compte ; un tableau "
+             "JSON dans SQLite."),
+        _col("first_mentioned", "date", "Plus ancienne date de publication d'une page qui la "
+             "mentionne."),
+        _col("mention_count", "integer", "Pages distinctes qui la mentionnent.", unit="pages"),
+        _col("name_variants", "list<string>", "Toutes les formes du nom trouvées, la plus "
+             "fréquente d'abord ; un tableau JSON dans SQLite."),
     ),
 )
 
 MENTIONS = Table(
     name="mentions",
-    title="Mentions of cooperatives",
-    description="Pages naming an organisation: one row per organisation and page.",
+    title="Mentions de coopératives",
+    description="Les pages qui nomment une organisation : une ligne par organisation et par page.",
     primary_key=("organization_id", "page_url"),
     columns=(
-        _col("organization_id", "string", "The organisation.", required=True,
+        _col("organization_id", "string", "L'organisation.", required=True,
              references="organizations.id"),
-        _col("page_url", "string", "The page naming it.", required=True,
+        _col("page_url", "string", "La page qui la nomme.", required=True,
              references="pages.url"),
-        _col("source", "string", "Strongest way the page names it: heading (a roundup item), "
-             "legal_form (\"la Scop X\") or name_match (a known name in the text).",
+        _col("source", "string", "La façon la plus sûre dont la page la nomme : heading (un titre "
+             "d'initiative), legal_form (« la Scop X ») ou name_match (un nom connu dans le "
+             "texte).",
              facet=True),
-        _col("context", "string", "The heading, or the sentence (clause) of the mention."),
+        _col("context", "string", "Le titre, ou la phrase (proposition) de la mention."),
     ),
 )
 
@@ -295,17 +351,19 @@ CONTACTS = Table(
     name="contacts",
     page_column="page_url",
     title="Contacts",
-    description="E-mail addresses, phone numbers, web addresses and postal addresses found in the "
-    "text of the latest version of each page.",
+    description="Adresses électroniques, numéros de téléphone, adresses web et adresses postales "
+    "trouvés dans le texte de la dernière version de chaque page.",
     primary_key=("page_url", "kind", "value"),
     columns=(
-        _col("page_url", "string", "Page the contact appears on.", required=True,
+        _col("page_url", "string", "Page où figure le contact.", required=True,
              references="pages.url"),
-        _col("kind", "string", "email, phone, url or address.", required=True, facet=True),
-        _col("value", "string", "Normalised value: lower-case e-mail, E.164 phone, absolute URL.",
+        _col("kind", "string", "email (adresse électronique), phone (téléphone), url ou address "
+             "(adresse postale).", required=True, facet=True),
+        _col("value", "string", "Valeur normalisée : adresse électronique en minuscules, téléphone "
+             "E.164, URL absolue.",
              required=True),
-        _col("raw", "string", "As written on the page.", example="02.38.84.28.29"),
-        _col("context", "string", "The sentence around it."),
+        _col("raw", "string", "Telle qu'écrite sur la page.", example="02.38.84.28.29"),
+        _col("context", "string", "La phrase qui l'entoure."),
     ),
 )
 
@@ -313,131 +371,158 @@ IMAGES = Table(
     name="images",
     page_column="page_url",
     title="Images",
-    description="Images of the latest version of each page, with their alt texts and credits.",
+    description="Images de la dernière version de chaque page, avec leurs textes alternatifs et "
+    "leurs crédits.",
     primary_key=("page_url", "position"),
     columns=(
-        _col("page_url", "string", "Page showing the image.", required=True,
+        _col("page_url", "string", "Page qui montre l'image.", required=True,
              references="pages.url"),
-        _col("position", "integer", "Position on the page, from 1.", required=True),
-        _col("url", "string", "Absolute URL of the image."),
-        _col("alt", "string", "Alternative text."),
-        _col("caption", "string", "Caption."),
-        _col("credit", "string", "Photo credit, without the word Crédits."),
+        _col("position", "integer", "Position sur la page, à partir de 1.", required=True),
+        _col("url", "string", "URL absolue de l'image."),
+        _col("alt", "string", "Texte alternatif."),
+        _col("caption", "string", "Légende."),
+        _col("credit", "string", "Crédit photo, sans le mot Crédits."),
     ),
 )
 
 LINKS = Table(
     name="links",
     page_column="page_url",
-    title="Links",
-    description="Links found in the body of the latest version of each article.",
+    title="Liens",
+    description="Liens du corps de la dernière version de chaque article.",
     primary_key=("page_url", "position"),
     columns=(
-        _col("page_url", "string", "Page holding the link.", required=True,
+        _col("page_url", "string", "Page qui contient le lien.", required=True,
              references="pages.url"),
-        _col("position", "integer", "Position in the body, from 1.", required=True),
-        _col("url", "string", "Absolute target URL."),
-        _col("text", "string", "Anchor text."),
-        _col("internal", "boolean", "Whether the target is on the same site.", facet=True),
+        _col("position", "integer", "Position dans le corps, à partir de 1.", required=True),
+        _col("url", "string", "URL absolue de la cible."),
+        _col("text", "string", "Texte du lien."),
+        _col("internal", "boolean", "Si la cible est sur le même site.", facet=True),
     ),
 )
 
 DEPARTMENTS = Table(
     name="departments",
-    title="Departments",
-    description="Reference table of French departments and overseas collectivities (INSEE "
-    "official geographic code), with the coordinates of their prefecture.",
+    title="Départements",
+    description="Table de référence des départements français et des collectivités d'outre-mer "
+    "(code officiel géographique de l'Insee), avec les coordonnées de leur préfecture.",
     primary_key=("code",),
     label_column="name",
     columns=(
-        _col("code", "string", "INSEE department code.", required=True, example="2A"),
-        _col("name", "string", "Name of the department."),
-        _col("region_code", "string", "INSEE region code."),
-        _col("region_name", "string", "Name of the region.", facet=True),
-        _col("chef_lieu", "string", "Prefecture (chef-lieu)."),
-        _col("latitude", "number", "Latitude of the prefecture.", unit="degrees"),
-        _col("longitude", "number", "Longitude of the prefecture.", unit="degrees"),
-        _col("kind", "string", "Department or overseas collectivity.", facet=True),
-        _col("in_union", "boolean", "Whether the union covers it.", facet=True),
+        _col("code", "string", "Code Insee du département.", required=True, example="2A"),
+        _col("name", "string", "Nom du département."),
+        _col("region_code", "string", "Code Insee de la région."),
+        _col("region_name", "string", "Nom de la région.", facet=True),
+        _col("chef_lieu", "string", "Préfecture (chef-lieu)."),
+        _col("latitude", "number", "Latitude de la préfecture.", unit="degrees"),
+        _col("longitude", "number", "Longitude de la préfecture.", unit="degrees"),
+        _col("kind", "string", "Département ou collectivité d'outre-mer.", facet=True),
+        _col("in_union", "boolean", "Si l'union le couvre.", facet=True),
     ),
 )
 
 CRAWL_RUNS = Table(
     name="crawl_runs",
-    title="Crawl runs",
-    description="One row per crawl run found in the archive, with what it saw change. Changes are "
-    "judged on the pages' extracted content, not on their bytes.",
+    title="Collectes (crawl runs)",
+    description="Une ligne par collecte trouvée dans l'archive, avec ce qu'elle a vu changer. Les "
+    "changements sont jugés sur le contenu extrait des pages, non sur leurs octets.",
     primary_key=("id",),
     sort_desc="started_at",
     columns=(
-        _col("id", "string", "Crawl run identifier (also in every WARC file's warcinfo).",
+        _col("id", "string", "Identifiant de la collecte (aussi dans le warcinfo de chaque fichier "
+             "WARC).",
              required=True),
-        _col("started_at", "datetime", "Start of the run (UTC)."),
-        _col("finished_at", "datetime", "Last capture of the run (UTC)."),
-        _col("pages_fetched", "integer", "Pages captured in the run, each counted once (304 "
-             "answers included, server errors not).", unit="pages"),
-        _col("pages_new", "integer", "Pages seen for the first time.", unit="pages"),
-        _col("pages_changed", "integer", "Pages whose content changed.", unit="pages"),
-        _col("pages_unchanged", "integer", "Known pages still online with no change, fetched or "
-             "left unrequested because the sitemap dated them before the archived copy.",
+        _col("started_at", "datetime", "Début de la collecte (UTC)."),
+        _col("finished_at", "datetime", "Dernière capture de la collecte (UTC)."),
+        _col("pages_fetched", "integer", "Pages capturées par la collecte, chacune comptée une "
+             "fois (réponses 304 comprises, erreurs du serveur non).", unit="pages"),
+        _col("pages_new", "integer", "Pages vues pour la première fois.", unit="pages"),
+        _col("pages_changed", "integer", "Pages dont le contenu a changé.", unit="pages"),
+        _col("pages_unchanged", "integer", "Pages connues toujours en ligne et sans changement, "
+             "téléchargées ou non demandées parce que le plan du site (sitemap) les datait d'avant "
+             "la copie archivée.",
              unit="pages"),
-        _col("pages_removed", "integer", "Pages found gone (404, 410, redirected away) that were "
-             "online before the run.", unit="pages"),
-        _col("errors", "integer", "Server errors (5xx) answered to the run, and its requests "
-             "that got no answer (the crawl report's \"errors\").", unit="requests"),
-        _col("warc_files", "list<string>", "WARC files written by the run."),
-        _col("status", "string", "How the run ended, from its record (runs/<id>.json): "
-             "finished; partial (went through, with errors or parts not read); failed "
-             "(nothing usable); interrupted (stopped, to resume); running (or killed). Empty "
-             "for a WARC another tool wrote."),
-        _col("responses", "integer", "Answers archived in the run: pages, robots.txt, "
-             "sitemaps, files and server errors (the crawl report's \"responses "
-             "received\").", unit="responses"),
+        _col("pages_removed", "integer", "Pages trouvées disparues (404, 410, redirigées ailleurs) "
+             "qui étaient en ligne avant la collecte.", unit="pages"),
+        _col("errors", "integer", "Erreurs du serveur (5xx) reçues par la collecte, et ses "
+             "requêtes restées sans réponse (les « errors » du rapport de "
+             "collecte).", unit="requests"),
+        _col("warc_files", "list<string>", "Fichiers WARC écrits par la collecte."),
+        _col("status", "string", "Comment la collecte s'est terminée, d'après son compte rendu "
+             "(runs/<id>.json) : finished (terminée) ; partial (allée au bout, avec des erreurs ou "
+             "des parties non lues) ; failed (échouée, rien d'utilisable) ; interrupted "
+             "(interrompue, à reprendre) ; running (en cours, ou tuée). Vide pour un WARC écrit "
+             "par un autre outil."),
+        _col("responses", "integer", "Réponses archivées par la collecte : pages, robots.txt, "
+             "plans du site, fichiers et erreurs du serveur (les « responses received » du rapport "
+             "de collecte).", unit="responses"),
     ),
 )
 
 PAGE_VERSIONS = Table(
     name="page_versions",
     page_column="url",
-    title="Page versions",
-    description="One row per distinct content ever captured for a URL: the history of the site.",
+    title="Versions des pages",
+    description="Une ligne par contenu distinct jamais capturé pour une URL : l'histoire du site.",
     primary_key=("url", "captured_at"),
     sort_desc="captured_at",
     columns=(
         _col("url", "string", URL, required=True, references="pages.url"),
-        _col("captured_at", "datetime", "Capture that first showed this content (UTC).",
+        _col("captured_at", "datetime", "Capture qui a montré ce contenu la première (UTC).",
              required=True),
-        _col("content_sha256", "string", "SHA-256 of the payload of that capture (hex)."),
-        _col("content_fingerprint", "string", "SHA-256 of the extracted content."),
-        _col("run_id", "string", "Crawl run of the capture.", references="crawl_runs.id",
+        _col("content_sha256", "string", "SHA-256 du contenu reçu par cette capture "
+             "(hexadécimal)."),
+        _col("content_fingerprint", "string", "SHA-256 du contenu extrait."),
+        _col("run_id", "string", "Collecte de la capture.", references="crawl_runs.id",
              facet=True),
-        _col("http_status", "integer", "HTTP status of the capture."),
-        _col("page_type", "string", "Type found by the classifier.", facet=True),
-        _col("title", "string", "Title in this version."),
-        _col("warc_record_id", "string", "WARC-Record-ID of the capture."),
-        _col("warc_file", "string", "WARC file holding the capture."),
-        _col("warc_offset", "integer", "Offset of the record in that file.", unit="bytes"),
+        _col("http_status", "integer", "Statut HTTP de la capture."),
+        _col("page_type", "string", "Type trouvé par le classifieur.", facet=True),
+        _col("title", "string", "Titre dans cette version."),
+        _col("warc_record_id", "string", "WARC-Record-ID de la capture."),
+        _col("warc_file", "string", "Fichier WARC qui contient la capture."),
+        _col("warc_offset", "integer", "Position de l'enregistrement dans ce "
+             "fichier.", unit="bytes"),
+        _archived_url(("cette version-ci", "this version")),
     ),
 )
 
 ARTICLE_VERSIONS = Table(
     name="article_versions",
     page_column="url",
-    title="Article versions",
-    description="Every version of every article: what changed, and when.",
+    title="Versions des articles",
+    description="Toutes les versions de chaque article : ce qui a changé, et quand.",
     primary_key=("url", "captured_at"),
     sort_desc="captured_at",
     full_text=("title", "lead", "body_text"),
     columns=(
         _col("url", "string", URL, required=True, references="pages.url"),
-        _col("captured_at", "datetime", "Capture that first showed this version (UTC).",
+        _col("captured_at", "datetime", "Capture qui a montré cette version la première (UTC).",
              required=True),
-        _col("title", "string", "Title in this version."),
-        _col("published_date", "date", "Publication date in this version."),
-        _col("lead", "string", "Lead paragraph in this version."),
-        _col("body_text", "string", "Body text in this version."),
-        _col("word_count", "integer", "Words in body_text.", unit="words"),
-        _col("content_fingerprint", "string", "SHA-256 of the extracted content."),
+        _col("title", "string", "Titre dans cette version."),
+        _col("published_date", "date", "Date de publication dans cette version."),
+        _col("lead", "string", "Chapô dans cette version."),
+        _col("body_text", "string", "Texte du corps dans cette version."),
+        _col("word_count", "integer", "Mots de body_text.", unit="words"),
+        _col("content_fingerprint", "string", "SHA-256 du contenu extrait."),
+        _archived_url(("cette version-ci", "this version")),
+        _col("changed_fields", "list<string>", "Champs dont des mots ont changé depuis la "
+             "version précédente (title, lead, body_text) ; vide pour la première version. / "
+             "Fields whose words changed since the version before; empty for the first one; "
+             "a JSON array in SQLite.", example='["lead"]'),
+        _col("words_removed", "integer", "Mots retirés depuis la version précédente, titre, "
+             "chapô et texte ; 0 pour la première version. / Words removed since the version "
+             "before; 0 for the first one.", unit="words"),
+        _col("words_added", "integer", "Mots ajoutés depuis la version précédente ; 0 pour la "
+             "première version. / Words added since the version before; 0 for the first "
+             "one.", unit="words"),
+        _col("diff", "string", "Ce qui a changé depuis la version précédente, mot à mot : "
+             "pour chaque modification, une ligne « @@ champ @@ », puis une ligne par suite de "
+             "mots, marquée d'un espace (inchangés), d'un - (retirés) ou d'un + (ajoutés), "
+             "comme `git diff --word-diff=porcelain`. Vide pour la première version, ou quand "
+             "seuls la date ou les images ont changé. / What changed since the version "
+             "before, word by word, in the manner of `git diff --word-diff=porcelain`; "
+             "empty for the first version.",
+             example="@@ chapô (lead) @@\n-Ancien\n+Nouveau\n chapeau"),
     ),
 )
 
@@ -461,13 +546,16 @@ TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 VIEWS: dict[str, str] = {
     "initiatives_by_department": """
         select d.code as department, d.name as department_name, d.region_name as region,
-               count(distinct i.id) as initiatives, count(distinct i.article_url) as pages
-        from initiatives i, json_each(i.departments) j
+               count(distinct i.id) as initiatives, count(distinct i.article_url) as pages,
+               count(distinct case when not exists (
+                   select 1 from json_each(i.departments) h where h.value = j.value)
+                   then i.id end) as initiatives_from_town
+        from initiatives i, json_each(i.all_departments) j
         join departments d on d.code = j.value
         group by d.code order by initiatives desc, d.code""",
     "initiatives_by_region": """
         select d.region_name as region, count(distinct i.id) as initiatives
-        from initiatives i, json_each(i.departments) j
+        from initiatives i, json_each(i.all_departments) j
         join departments d on d.code = j.value
         group by d.region_name order by initiatives desc""",
     "articles_by_year": """

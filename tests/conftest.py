@@ -39,18 +39,20 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
 
 
 #: ``python -c`` this, then a file, then the CLI's arguments: runs the CLI, then writes its peak
-#: resident memory (VmHWM, in kB) to the file. Not ``ru_maxrss``: a process started from the
-#: test process counts that one's memory too, from before it ran Python again (up to 500 MB
-#: more in a full test session).
+#: resident memory to the file, in kB: the larger of its own (VmHWM) and that of its largest
+#: child (a build's parsing processes, each forked from it). Not its own ``ru_maxrss``: a process
+#: started from the test process counts that one's memory too, from before it ran Python again
+#: (up to 500 MB more in a full test session).
 _WITH_PEAK = """
-import atexit, runpy, sys
+import atexit, resource, runpy, sys
 peak_file = sys.argv.pop(1)
 
 def write_peak():
     with open("/proc/self/status") as status:
-        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+        own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     with open(peak_file, "w") as out:
-        out.write(peak)
+        out.write(str(max(own, children)))
 
 atexit.register(write_peak)
 sys.argv[0] = "scoparchive"
@@ -58,16 +60,27 @@ runpy.run_module("scoparchive", run_name="__main__", alter_sys=True)
 """
 
 
-def run_cli_measured(*args: str, timeout: float = 300
+def measured_argv(peak_file: Path, *args: str) -> list[str]:
+    """The command that runs `scoparchive ARGS` and writes its peak memory to ``peak_file``
+    when it exits (``peak_mb``), Ctrl-C or an error included; not after a SIGKILL."""
+    return [sys.executable, "-c", _WITH_PEAK, str(peak_file), *args]
+
+
+def peak_mb(peak_file: Path) -> float:
+    return int(Path(peak_file).read_text()) / 1024
+
+
+def run_cli_measured(*args: str, timeout: float = 300, preexec_fn=None
                      ) -> tuple[subprocess.CompletedProcess, float]:
-    """`run_cli` without the check, and the peak resident memory of that process, in MB."""
+    """`run_cli` without the check, and the peak resident memory of that process (or of its
+    largest child), in MB. ``preexec_fn`` runs in the child before the CLI starts."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     with tempfile.TemporaryDirectory() as folder:
         peak_file = Path(folder) / "peak"
-        completed = subprocess.run([sys.executable, "-c", _WITH_PEAK, str(peak_file), *args],
-                                   cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                                   env=env)
-        return completed, int(peak_file.read_text()) / 1024
+        completed = subprocess.run(measured_argv(peak_file, *args), cwd=REPO,
+                                   capture_output=True, text=True, timeout=timeout, env=env,
+                                   preexec_fn=preexec_fn)
+        return completed, peak_mb(peak_file)
 
 
 def free_port() -> int:
@@ -125,7 +138,7 @@ def built_replica(tmp_path_factory) -> Built:
         server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def datasette_server(built_replica):
     """A real Datasette over the built database, as `scoparchive serve` starts it."""
     port = free_port()

@@ -17,15 +17,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, free_port, run_cli, run_cli_measured
-from test_faults import _Site, serving
+from conftest import REPO, free_port, measured_argv, peak_mb, run_cli, run_cli_measured
+from test_faults import MAX_PEAK_MB, _Site, serving
 
+from scoparchive.archive import read_crawl_log
 from scoparchive.replica import ReplicaServer
 
 pytestmark = pytest.mark.slow
-
-#: Memory a crawl or a build may take, whatever it meets (issue 11).
-MAX_PEAK_MB = 500
 
 
 def _run_record(archive: Path) -> dict:
@@ -69,10 +67,14 @@ def slow_replica():
     server.stop()
 
 
-def _start_crawl(site_url: str, archive: Path, *extra: str) -> subprocess.Popen:
+def _start_crawl(site_url: str, archive: Path, *extra: str,
+                 peak_file: Path | None = None) -> subprocess.Popen:
+    """`scoparchive crawl` started; with ``peak_file``, it writes its peak memory there when it
+    exits (``peak_mb``)."""
+    command = ["crawl", "--site-url", site_url, "--archive", str(archive), *extra]
     return subprocess.Popen(
-        [sys.executable, "-m", "scoparchive", "crawl", "--site-url", site_url, "--archive",
-         str(archive), *extra],
+        measured_argv(peak_file, *command) if peak_file else
+        [sys.executable, "-m", "scoparchive", *command],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"})
 
@@ -94,12 +96,15 @@ def _wait_for_captures(archive: Path, count: int, process: subprocess.Popen) -> 
 def test_ctrl_c_exits_130_with_the_resume_hint_and_resume_finishes(slow_replica, tmp_path,
                                                                     built_replica):
     archive, out = tmp_path / "archive", tmp_path / "out"
-    crawl = _start_crawl(slow_replica.url, archive, "--delay", "0.1")
+    crawl = _start_crawl(slow_replica.url, archive, "--delay", "0.1",
+                         peak_file=tmp_path / "peak")
     _wait_for_captures(archive, 10, crawl)
     crawl.send_signal(signal.SIGINT)
     _, stderr = crawl.communicate(timeout=60)
     assert crawl.returncode == 130, stderr
-    assert "--resume" in stderr and "Traceback" not in stderr
+    assert peak_mb(tmp_path / "peak") < MAX_PEAK_MB
+    (hint,) = [line for line in stderr.splitlines() if "--resume" in line]
+    assert "interrupted" in hint and "Traceback" not in stderr
     assert _run_record(archive)["status"] == "interrupted"
 
     resumed = run_cli("crawl", "--archive", str(archive), "--resume")
@@ -115,6 +120,9 @@ def test_kill_9_then_build_reads_what_the_killed_crawl_wrote(slow_replica, tmp_p
     archive, out = tmp_path / "archive", tmp_path / "out"
     crawl = _start_crawl(slow_replica.url, archive, "--delay", "0.1")
     _wait_for_captures(archive, 20, crawl)
+    with open(f"/proc/{crawl.pid}/status") as status:  # the peak so far: no exit to tell it
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    assert peak / 1024 < MAX_PEAK_MB
     crawl.kill()
     crawl.communicate(timeout=30)
     (left_open,) = archive.glob("*.warc.gz.open")
@@ -127,11 +135,20 @@ def test_kill_9_then_build_reads_what_the_killed_crawl_wrote(slow_replica, tmp_p
     assert len(told) == 1 and "--resume" in told[0], built.stderr
     assert len(_pages(out)) >= 3  # the pages archived before the kill
 
-    run_cli("crawl", "--archive", str(archive), "--resume")
+    resumed = run_cli("crawl", "--archive", str(archive), "--resume")
     assert not list(archive.glob("*.open"))
     rebuilt = run_cli("build", "--archive", str(archive), "--out", str(out))
     assert left_open.name not in rebuilt.stderr
-    assert _run_record(archive)["status"] == "finished"
+    record = _run_record(archive)
+    assert record["status"] == "finished"
+    # The killed part is counted too: its record never got its counts, its crawl log has them.
+    (log,) = (archive / "logs").glob("*.jsonl")
+    fetched = [entry for entry in read_crawl_log(log)
+               if entry.get("record_type") in ("response", "revisit")]
+    this_part = int(_report_value(resumed.stdout + resumed.stderr, "responses received"))
+    assert record["responses"] == len(fetched) > this_part
+    (run,) = _crawl_runs(out)
+    assert run["responses"] == record["responses"]
 
 
 # --- damaged archives -------------------------------------------------------------------------
@@ -146,6 +163,10 @@ def test_damaged_and_stray_files_cost_only_themselves(built_replica, tmp_path):
     cut = archive / warc.name.replace("-00000.", "-00001.")
     data = warc.read_bytes()
     cut.write_bytes(data[:len(data) * 2 // 3])
+    # A copy with one byte flipped halfway (a bad sector, a bit rot).
+    flipped = archive / warc.name.replace("-00000.", "-00002.")
+    middle = len(data) // 2
+    flipped.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
     (archive / "notes.warc.gz").write_text("pas une archive\n")
     (archive / "dossier.warc.gz").mkdir()
 
@@ -153,13 +174,23 @@ def test_damaged_and_stray_files_cost_only_themselves(built_replica, tmp_path):
     assert built.returncode == 3, built.stderr
     assert peak < MAX_PEAK_MB
     warnings = [line for line in built.stderr.splitlines() if line.startswith("warning:")]
-    assert len(warnings) == 3, built.stderr
+    assert len(warnings) == 4, built.stderr
     (cut_line,) = [line for line in warnings if cut.name in line]
     assert "at offset" in cut_line and "capture(s) before it kept" in cut_line
+    (flipped_line,) = [line for line in warnings if flipped.name in line]
+    assert "byte(s) skipped, reading went on after it" in flipped_line
     assert any("notes.warc.gz" in line and "nothing read" in line for line in warnings)
     assert any("dossier.warc.gz: not a file" in line for line in warnings)
     assert "partial:" in built.stderr and "Traceback" not in built.stderr
     assert _pages(out) == whole  # the whole file holds every page
+
+    # Alone, the file with a flipped byte loses the page whose record holds it, at most.
+    alone = tmp_path / "flipped-alone"
+    alone.mkdir()
+    shutil.copy(flipped, alone / warc.name)
+    built, peak = run_cli_measured("build", "--archive", str(alone), "--out", str(out))
+    assert built.returncode == 3 and peak < MAX_PEAK_MB, built.stderr
+    assert len(whole - _pages(out)) <= 1 and _pages(out) <= whole
 
     strict = run_cli("build", "--archive", str(archive), "--out", str(tmp_path / "strict"),
                      "--strict", check=False)
@@ -270,23 +301,22 @@ def test_a_crawl_with_nothing_usable_fails_with_exit_1(site, expected, tmp_path)
 
 # --- a full disk ------------------------------------------------------------------------------
 
-def _limited(*args: str, max_file_bytes: int) -> subprocess.CompletedProcess:
+def _limited(*args: str, max_file_bytes: int) -> tuple[subprocess.CompletedProcess, float]:
     """`scoparchive ARGS` unable to grow any file past ``max_file_bytes``: writes past it fail
-    as on a full disk (Python ignores SIGXFSZ: the write gets EFBIG)."""
+    as on a full disk (Python ignores SIGXFSZ: the write gets EFBIG). With its peak memory."""
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
 
-    return subprocess.run([sys.executable, "-m", "scoparchive", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=300, preexec_fn=limit,
-                          env={**os.environ, "COLUMNS": "200"})
+    return run_cli_measured(*args, preexec_fn=limit)
 
 
 def test_a_full_disk_stops_the_crawl_and_the_build_keeps_the_previous_one(slow_replica,
                                                                           tmp_path):
     archive, out = tmp_path / "archive", tmp_path / "out"
-    crawled = _limited("crawl", "--site-url", slow_replica.url, "--archive", str(archive),
-                       max_file_bytes=60_000)
+    crawled, peak = _limited("crawl", "--site-url", slow_replica.url, "--archive",
+                             str(archive), max_file_bytes=60_000)
     assert crawled.returncode == 1, crawled.stderr
+    assert peak < MAX_PEAK_MB
     assert "cannot write the archive" in _error_line(crawled)
     assert "Traceback" not in crawled.stderr
     assert _run_record(archive)["status"] == "failed"
@@ -296,9 +326,10 @@ def test_a_full_disk_stops_the_crawl_and_the_build_keeps_the_previous_one(slow_r
     assert kept
     database = next(out.glob("*.db")).resolve()
 
-    rebuilt = _limited("build", "--archive", str(archive), "--out", str(out), "--no-cache",
-                       max_file_bytes=20_000)
+    rebuilt, peak = _limited("build", "--archive", str(archive), "--out", str(out),
+                             "--no-cache", max_file_bytes=20_000)
     assert rebuilt.returncode == 1, rebuilt.stderr
+    assert peak < MAX_PEAK_MB
     assert "the previous build is kept" in _error_line(rebuilt)
     assert next(out.glob("*.db")).resolve() == database and _pages(out) == kept
 

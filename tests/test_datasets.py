@@ -19,6 +19,7 @@ from test_history import Story
 
 from scoparchive.dataset.build import REPO_METADATA_TEMPLATE, build
 from scoparchive.dataset.cache import parser_version
+from scoparchive.publishing.search import register_search_functions
 from scoparchive.schema import SCHEMA_VERSION, TABLES, VIEWS
 from scoparchive.writers.sqlite import FTS_TOKENIZER
 
@@ -38,6 +39,7 @@ def db(built):
     _, report = built
     with sqlite3.connect(report.database) as connection:
         connection.row_factory = sqlite3.Row
+        register_search_functions(connection)  # as the server does: the canned queries use them
         yield connection
 
 

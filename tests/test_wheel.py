@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, free_port, get_json, wait_for_http
 
+from scoparchive.publishing.look import french_number
+
 pytestmark = pytest.mark.slow
 
 #: What `pip install .` reads of the checkout; everything else stays behind.
@@ -143,5 +145,7 @@ def test_the_installed_wheel_crawls_builds_and_serves_from_an_empty_folder(insta
         _, serve_stderr = serve.communicate(timeout=15)
     assert len(served) == articles and all(row["url"].startswith(site_url) for row in served)
     assert TEMPLATE_TITLE in home, home[:500]
-    assert f"{articles:,} rows" in table and served[0]["title"] in table, table[:2000]
+    # In French: the templates of the look shipped in the wheel.
+    assert f"{french_number(articles)} lignes" in table and served[0]["title"] in table, \
+        table[:2000]
     assert "Traceback" not in serve_stderr, serve_stderr

@@ -14,7 +14,7 @@ import re
 import sys
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -128,15 +128,44 @@ class StoredRecord:
         return self.record.rec_headers.get_header(name)
 
 
+class _Damage:
+    """The damaged stretches met in one file (``iter_records``'s ``on_damage``)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.stretches: list[tuple[int, str, int | None]] = []
+
+    def __call__(self, offset: int, reason: str, resumed: int | None) -> None:
+        self.stretches.append((offset, reason, resumed))
+
+    def told(self, read: int) -> tuple[ArchiveError, int, str | None]:
+        """The first stretch as an error, the captures read, and what reading past the
+        stretches kept (None when the first one ended the file), for ``_skip``."""
+        offset, reason, resumed = self.stretches[0]
+        error = ArchiveError(self.path, offset, reason)
+        if resumed is None:
+            return error, read, None
+        skipped = sum(resumed - start for start, _, resumed in self.stretches
+                      if resumed is not None)
+        more = len(self.stretches) - 1
+        kept = f"{skipped:,} byte(s) skipped, reading went on after {'them' if more else 'it'}"
+        if more:
+            kept += f" ({more} more damaged stretch(es)"
+            kept += ", the last one to the end of the file)" if self.stretches[-1][2] is None \
+                else ")"
+        return error, read, f"{kept}; {read} capture(s) read"
+
+
 class ArchiveReader:
     """The archive in `directory`. `.open` files (a crawl still running, or killed) are ignored
     unless `include_open`, in which case they are read up to their last complete record.
     A payload longer than `max_payload` bytes, as stored or once decoded, is not read: its
     capture comes with an empty body and a `decode_error` saying so.
 
-    Damage costs only what it touches: a file damaged from some offset on gives every record
-    before it, and the reader goes on with the next file; a file that cannot be read at all (a
-    folder, a file without permission, another format under a WARC name) is left out. Each is
+    Damage costs only what it touches: a damaged record is skipped, and reading goes on at the
+    next record that reads whole (a file cut short gives every record before the cut); a file
+    that cannot be read at all (a folder, a file without permission, another format under a
+    WARC name) is left out. Each is
     logged once, in one line naming the file, the offset and what was kept, and listed in
     ``skipped``. With ``strict``, the first damage raises ``ArchiveError`` instead."""
 
@@ -168,18 +197,24 @@ class ArchiveReader:
                 readable.append(path)
         return readable
 
-    def _skip(self, error: ArchiveError, read: int | None) -> None:
+    def _damage_of(self, path: Path) -> _Damage | None:
+        """Where reading ``path`` meets damage, to read on past it; None when strict (the
+        first damage raises)."""
+        return None if self.strict else _Damage(path)
+
+    def _skip(self, error: ArchiveError, read: int | None, kept: str | None = None) -> None:
         """Tells once what damage cost (``read``: the captures read before it; None: the file
-        was not opened), or raises it when strict."""
+        was not opened; ``kept``: what was read, when reading went on past it), or raises it
+        when strict."""
         if self.strict:
             raise error
         if error.path in self.skipped:
             return
-        if read is None:
+        if kept is None and read is None:
             kept = "file left out"
-        elif read == 0:
+        elif kept is None and read == 0:
             kept = "nothing read from it"
-        else:
+        elif kept is None:
             kept = f"{read} capture(s) before it kept, the rest of the file skipped"
         line = f"{error}; {kept}"
         self.skipped[error.path] = line
@@ -187,8 +222,10 @@ class ArchiveReader:
             _TOLD.add(line)
             log.warning("%s", line)
 
-    def _tolerant(self, path: Path, items: Iterable, count) -> Iterator:
-        """``items`` read from ``path``, stopping at the file's damage (``_skip``). ``count``
+    def _tolerant(self, path: Path, items: Iterable, count, damage: _Damage | None = None
+                  ) -> Iterator:
+        """``items`` read from ``path``, stopping at a file that cannot be read, reading on
+        past damage inside it (``damage``), and telling either once (``_skip``). ``count``
         says which items are captures, for the line."""
         read = 0
         try:
@@ -199,6 +236,9 @@ class ArchiveReader:
             if error.path != path:
                 raise
             self._skip(error, read)
+            return
+        if damage is not None and damage.stretches:
+            self._skip(*damage.told(read))
 
     def runs(self) -> list[RunInfo]:
         runs: dict[str, RunInfo] = {}
@@ -227,8 +267,10 @@ class ArchiveReader:
     def records(self, *, payloads: bool = False) -> Iterator[StoredRecord]:
         """Every record of every file, in capture order (low level: no revisit resolution)."""
         for path in self.warc_files():
-            yield from self._tolerant(path, iter_records(path, payloads=payloads),
-                                      lambda stored: stored.rec_type in _CAPTURE_TYPES)
+            damage = self._damage_of(path)
+            yield from self._tolerant(path, iter_records(path, payloads=payloads,
+                                                         on_damage=damage),
+                                      lambda stored: stored.rec_type in _CAPTURE_TYPES, damage)
 
     def captures(self, *, bodies: bool = True) -> Iterator[Capture]:
         """Response and revisit records in capture order, revisits resolved (see Capture).
@@ -240,8 +282,9 @@ class ArchiveReader:
             for path in self.warc_files():
                 facts = index.entries(path) if index is not None else None
                 if facts is None:
-                    facts = self._tolerant(path, self._read_facts(path, bodies, index),
-                                           lambda fact: 1)
+                    damage = self._damage_of(path)
+                    facts = self._tolerant(path, self._read_facts(path, bodies, index, damage),
+                                           lambda fact: 1, damage)
                 for run_id, record in facts:
                     try:
                         capture = resolver.capture(record, run_id)
@@ -253,14 +296,16 @@ class ArchiveReader:
                         continue
                     yield capture
 
-    def _read_facts(self, path: Path, bodies: bool, index: CaptureIndex | None
-                    ) -> Iterator[tuple[str, RecordFacts]]:
+    def _read_facts(self, path: Path, bodies: bool, index: CaptureIndex | None,
+                    damage: _Damage | None) -> Iterator[tuple[str, RecordFacts]]:
         """The capture records of one file, read from it; indexed as they come, the file
-        marked indexed once it was read whole without error (a finished file only)."""
+        marked indexed once it was read whole without damage (a finished file only: a
+        damaged one is read, and told, every time)."""
         run_id = _run_id_from_name(path)
         indexing = index.start(path) if index is not None and not path.name.endswith(
             OPEN_SUFFIX) else None
-        for stored in iter_records(path, payloads=bodies, max_payload=self.max_payload):
+        for stored in iter_records(path, payloads=bodies, max_payload=self.max_payload,
+                                   on_damage=damage):
             if stored.rec_type == "warcinfo":
                 run_id = _warcinfo_fields(stored.record).get("scoparchive-run-id", run_id)
             elif stored.rec_type in _CAPTURE_TYPES:
@@ -268,7 +313,7 @@ class ArchiveReader:
                 if indexing is not None:
                     indexing.add(run_id, record)
                 yield run_id, record
-        if indexing is not None:
+        if indexing is not None and not (damage and damage.stretches):
             indexing.finish()
 
     def _index(self) -> CaptureIndex | None:
@@ -310,14 +355,22 @@ class ArchiveReader:
                                                      resolve=False)
 
 
-def iter_records(path: Path, *, payloads: bool = False, max_payload: int = MAX_DECODED_PAYLOAD
-                 ) -> Iterator[StoredRecord]:
+#: Called with the offset where damage starts, what it is, and the offset where reading goes
+#: on (None: nothing readable after it).
+OnDamage = Callable[[int, str, int | None], None]
+
+
+def iter_records(path: Path, *, payloads: bool = False, max_payload: int = MAX_DECODED_PAYLOAD,
+                 on_damage: OnDamage | None = None) -> Iterator[StoredRecord]:
     """Records of one WARC file, each read to its end before it is yielded; a payload is read
     up to one byte past ``max_payload`` (``_decoded`` tells it was longer).
 
     A damaged finished file raises ArchiveError naming the file and the offset where the
-    damage starts, after every record before it was yielded. A `.open` file (writer still
-    running or killed) ends quietly at its last complete record.
+    damage starts, after every record before it was yielded; with ``on_damage``, that is
+    called instead, and reading goes on at the next record that reads whole (in a gzipped
+    file each record is a gzip member of its own: one bad byte costs the record that holds
+    it). A `.open` file (writer still running or killed) ends quietly at its last complete
+    record.
     """
     tolerant = path.name.endswith(OPEN_SUFFIX)
     try:
@@ -335,13 +388,58 @@ def iter_records(path: Path, *, payloads: bool = False, max_payload: int = MAX_D
                 if tolerant:
                     log.warning("%s: stopping at offset %d (%s)", path, end, exc)
                     return
-                raise ArchiveError(path, end, _one_line(str(exc)) or type(exc).__name__) from exc
+                reason = _one_line(str(exc)) or type(exc).__name__
+                if on_damage is None:
+                    raise ArchiveError(path, end, reason) from exc
+                resumed = _next_whole_record(fh, path, end + 1, size)
+                on_damage(end, reason, resumed)
+                if resumed is None:
+                    return
+                fh.seek(resumed)
+                records, end = ArchiveIterator(fh), resumed
+                continue
             if stored is None:
                 break
             end = stored.offset + stored.length
             yield stored
     if end != size and not tolerant:
-        raise ArchiveError(path, end, f"{size - end} bytes after the last complete record")
+        reason = f"{size - end} bytes after the last complete record"
+        if on_damage is None:
+            raise ArchiveError(path, end, reason)
+        on_damage(end, reason, None)
+
+
+#: Where a record may start: a gzip member (RFC 1952, deflate), or an uncompressed record.
+_RECORD_STARTS = (b"\x1f\x8b\x08", b"WARC/1.")
+_SCAN_BLOCK = 2**20
+
+
+def _next_whole_record(fh: BinaryIO, path: Path, start: int, size: int) -> int | None:
+    """The offset, from ``start`` on, of the first record that reads whole, or None."""
+    position = start
+    while position < size:
+        fh.seek(position)
+        block = fh.read(_SCAN_BLOCK + 8)
+        candidates = sorted(found for marker in _RECORD_STARTS
+                            for found in _find_all(block[:_SCAN_BLOCK + len(marker) - 1],
+                                                   marker))
+        for found in candidates:
+            offset = position + found
+            fh.seek(offset)
+            try:
+                if _next_record(ArchiveIterator(fh), path, fh, False, offset, size, 0):
+                    return offset
+            except (*_READ_ERRORS, _Damaged):
+                continue
+        position += _SCAN_BLOCK
+    return None
+
+
+def _find_all(data: bytes, marker: bytes) -> Iterator[int]:
+    found = data.find(marker)
+    while found != -1:
+        yield found
+        found = data.find(marker, found + 1)
 
 
 #: Characters of a reader's error kept in the line that tells it (warcio quotes binary lines).
@@ -349,6 +447,10 @@ _REASON_LENGTH = 120
 
 
 def _one_line(text: str) -> str:
+    invalid, _, first_line = text.partition(", first line:")
+    readable = sum(c.isascii() and c.isprintable() for c in first_line)
+    if invalid == "Invalid WARC record" and readable < 0.9 * len(first_line):
+        return "no WARC record header here (damaged bytes)"  # its first line means nothing
     text = " ".join("".join(c if c.isascii() and c.isprintable() else " " for c in text).split())
     return text if len(text) <= _REASON_LENGTH else text[:_REASON_LENGTH - 1] + "…"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -44,6 +45,23 @@ class RunRecord:
         temporary = path.with_suffix(".json.tmp")
         temporary.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
         temporary.replace(path)
+
+    def count_again(self, log_entries: Iterable[dict]) -> None:
+        """The counts, from the run's crawl log: for a run killed before it could write them
+        (its record still says "running"), so that the run resuming it adds up to the whole.
+        Each fetch is logged as its record is written; the bytes are those of the payloads."""
+        self.responses = self.errors = self.not_requested = self.bytes_received = 0
+        for entry in log_entries:
+            kind = entry.get("record_type")
+            if kind in ("response", "revisit"):
+                self.responses += 1
+                self.bytes_received += entry.get("size") or 0
+                if (entry.get("status") or 0) >= 500:
+                    self.errors += 1
+            elif kind == "skipped":
+                self.not_requested += 1
+            elif kind is None and entry.get("error"):  # nothing came back
+                self.errors += 1
 
     @classmethod
     def load(cls, path: Path) -> RunRecord:

@@ -12,8 +12,10 @@ from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
 from scoparchive import __version__
-from scoparchive.archive import ArchiveWriter
+from scoparchive.archive import ArchiveWriter, read_crawl_log
+from scoparchive.archive.crawllog import crawl_log_path
 from scoparchive.archive.lock import ArchiveLock, ArchiveLocked
+from scoparchive.archive.naming import LOG_DIR
 from scoparchive.archive.runs import RunRecord
 from scoparchive.crawling.outcome import ARCHIVE_FAILED_REASON, judge, not_requested
 from scoparchive.crawling.recrawl import (
@@ -82,6 +84,10 @@ class CrawlSession:
         salvage_killed_files(self.directory)
         resumed = run_to_resume(self.directory) if self.resume else None
         if resumed is not None:
+            log_path = crawl_log_path(self.directory / LOG_DIR, resumed.run_id)
+            if resumed.status == "running" and log_path.is_file():
+                # Killed (the lock says no crawl runs): it never wrote its counts.
+                resumed.count_again(read_crawl_log(log_path))
             self.run_id = resumed.run_id
             resumed.resumed += 1
             resumed.status = "running"

@@ -9,7 +9,8 @@
 - ``organizations``: the cooperatives the site names, merged across pages;
 - ``drift``: the alarms when extraction drifts between captures;
 - ``build``: `scoparchive build`: the atomic build folder, the quality report, the writers;
-- ``run_summary``: what a crawl run changed, for the report of `scoparchive crawl`.
+- ``run_summary``: what a crawl run changed, for the report of `scoparchive crawl`;
+- ``locate``: where the current build is, for the notebooks and scripts that read it.
 
 Completeness (``scoparchive.pipelines.completeness``) is not here: the crawl counts it too, as an
 item pipeline, and nothing the crawl loads is in this wing. Tables are written by

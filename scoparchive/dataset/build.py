@@ -27,6 +27,7 @@ from scoparchive import __version__
 from scoparchive.archive import ArchiveReader
 from scoparchive.archive.lock import crawl_running
 from scoparchive.archive.naming import LOG_DIR, open_warcs
+from scoparchive.archive.payload import MAX_DECODED_PAYLOAD
 from scoparchive.dataset.cache import ParseCache, parser_version
 from scoparchive.dataset.drift import Alarm, AlarmSettings, find_alarms
 from scoparchive.dataset.history import History
@@ -117,13 +118,16 @@ def build(
     on_capture: Callable[[int], None] | None = None,
     use_cache: bool = True,
     jobs: int | None = None,
+    max_payload: int = MAX_DECODED_PAYLOAD,
 ) -> BuildReport:
     """Builds every dataset from the archive into ``out_dir`` (a symbolic link swapped at the
     end). When nothing they are made of changed since the build in ``out_dir`` (``build_inputs``:
     the archive's files, the settings, the code), that build is kept and reported again
     (``up_to_date``). ``use_cache=False`` parses every payload again, ignoring
     ``<archive>/.cache/``, and always builds. ``jobs``: processes that parse (default: one per
-    CPU); the datasets are the same for any number.
+    CPU); the datasets are the same for any number. ``max_payload``: a payload longer than
+    this, as stored or once decoded, is not read (its page is kept, without content), whatever a
+    server sent.
 
     A damaged or unreadable WARC file costs only what it holds past the damage
     (``ArchiveReader``): the report lists it in ``skipped``; ``strict`` fails instead. The
@@ -132,7 +136,7 @@ def build(
     started = time.monotonic()
     archive_dir, out_dir = Path(archive_dir), Path(out_dir)
     _check_out(out_dir)
-    reader = _open_archive(archive_dir, strict)
+    reader = _open_archive(archive_dir, strict, max_payload)
     with _build_lock(out_dir):
         inputs = build_inputs(reader, thresholds_path, metadata_template)
         kept = _kept_build(out_dir, inputs) if use_cache else None
@@ -232,8 +236,8 @@ def build_inputs(reader: ArchiveReader, thresholds_path: Path | None,
                  metadata_template: Path | None) -> str:
     """A digest of everything the datasets are made of: the archive's finished WARC files and
     crawl logs (name, size, modification time), the thresholds and the Datasette template, and
-    the code of the whole package (its sources and data)."""
-    digest = hashlib.sha256()
+    the code of the whole package (its sources and data), and the payload bound."""
+    digest = hashlib.sha256(f"max_payload={reader.max_payload}\0".encode())
     log_dir = reader.directory / LOG_DIR
     logs = sorted(log_dir.iterdir()) if log_dir.is_dir() else []
     for path in [*reader.warc_files(), *logs]:
@@ -292,11 +296,13 @@ def _strict_message(failures: list[str], alarms: list[Alarm]) -> str:
     return " | ".join(parts)
 
 
-def _open_archive(archive_dir: Path, strict: bool = False) -> ArchiveReader:
+def _open_archive(archive_dir: Path, strict: bool = False,
+                  max_payload: int = MAX_DECODED_PAYLOAD) -> ArchiveReader:
     if not archive_dir.is_dir():
         raise BuildError(f"{archive_dir}: no such archive folder; run `scoparchive crawl` first")
     running = crawl_running(archive_dir)
-    reader = ArchiveReader(archive_dir, include_open=not running, strict=strict)
+    reader = ArchiveReader(archive_dir, include_open=not running, strict=strict,
+                           max_payload=max_payload)
     left_open = open_warcs(archive_dir)
     if left_open and running:
         log.warning("%s: a crawl is writing the archive; what it has not finished (%d file(s)) "
@@ -357,7 +363,8 @@ def _write_outputs(build_dir: Path, out_dir: Path, profile, history: History,
         parser_version=provenance["parser_version"],
     )
     template = metadata_template or REPO_METADATA_TEMPLATE
-    write_datasette_metadata(build_dir / "metadata.json", template, profile.name, TABLES, VIEWS)
+    write_datasette_metadata(build_dir / "metadata.json", template, profile.name, TABLES, VIEWS,
+                             provenance)
     return database, row_counts, len(pages_state.kept)
 
 

@@ -11,7 +11,6 @@ a few words of context either side, never the whole article.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,27 +18,15 @@ from pathlib import Path
 from scoparchive.archive import ArchiveReader
 from scoparchive.dataset.history import History, PageState, Version
 from scoparchive.dataset.run_summary import RunChanges, replayed_history, run_changes_of
+from scoparchive.textdiff import CONTEXT_WORDS, FieldDiff, Hunk, word_diff
+from scoparchive.textdiff import article_diff as field_diffs
 
-#: Unchanged words shown either side of a change.
-CONTEXT_WORDS = 5
-#: Changes (a stretch of words removed, added or replaced) shown per field of an article; the
-#: others are counted.
-CHANGES_SHOWN = 5
-#: Words shown of one removed or added stretch; a longer one loses its middle.
-WORDS_SHOWN = 40
-#: Above this many word pairs (words before × words after), difflib's junk heuristic is turned
-#: on, so that a huge page cannot make the diff quadratic in time.
-EXACT_DIFF_LIMIT = 25_000_000
+#: The word diff is ``scoparchive.textdiff``'s, shared with the build's ``article_versions.diff``.
+__all__ = ["ArticleDiff", "ChangesError", "FieldDiff", "Hunk", "RunReport", "UnknownRun",
+           "article_diff", "run_report", "word_diff"]
+
 #: Run ids named in the message for an unknown run.
 RUNS_NAMED = 5
-#: The fields of an article compared, with their labels (French, English beside).
-ARTICLE_FIELDS = (("title", "titre (title)"), ("lead", "chapô (lead)"),
-                  ("body_text", "texte (text)"))
-
-ELLIPSIS = "…"
-
-#: One stretch of words: "=" unchanged (context), "-" removed, "+" added.
-Segment = tuple[str, str]
 
 
 class ChangesError(Exception):
@@ -55,35 +42,6 @@ class UnknownRun(ChangesError):
         super().__init__(f"collecte inconnue (unknown crawl run) {run_id!r}; collectes de "
                          f"l'archive (runs of the archive), {which}, la plus récente en dernier "
                          f"(latest last): {shown}")
-
-
-@dataclass
-class Hunk:
-    """One change with its context: segments in order, and whether words of the text were left
-    out before and after it."""
-
-    segments: list[Segment]
-    cut_before: bool = False
-    cut_after: bool = False
-
-    def plain(self) -> str:
-        """The hunk as `git diff --word-diff=plain` writes it: ``[-removed-]{+added+}``."""
-        parts = [ELLIPSIS] if self.cut_before else []
-        for kind, text in self.segments:
-            parts.append(text if kind == "=" else f"[-{text}-]" if kind == "-" else f"{{+{text}+}}")
-        if self.cut_after:
-            parts.append(ELLIPSIS)
-        return " ".join(parts)
-
-
-@dataclass
-class FieldDiff:
-    name: str  # the column of ``article_versions``
-    label: str
-    hunks: list[Hunk]
-    more: int = 0  # changes not shown
-    words_removed: int = 0
-    words_added: int = 0
 
 
 @dataclass
@@ -168,13 +126,8 @@ def article_diff(state: PageState, run_id: str, *,
     if old is None and new is None:
         return None
     old, new = old or {}, new or {}
-    diff = ArticleDiff(state.url, new.get("title") or old.get("title"), before, after)
-    for name, label in ARTICLE_FIELDS:
-        hunks, more, removed, added = word_diff(old.get(name) or "", new.get(name) or "",
-                                                context=context)
-        if hunks:
-            diff.fields.append(FieldDiff(name, label, hunks, more, removed, added))
-    return diff
+    return ArticleDiff(state.url, new.get("title") or old.get("title"), before, after,
+                       field_diffs(old, new, context=context))
 
 
 def _article_row(version: Version | None) -> dict | None:
@@ -182,60 +135,3 @@ def _article_row(version: Version | None) -> dict | None:
         return None
     rows = version.load_fragments()["article_versions"]
     return rows[0] if rows else None
-
-
-def word_diff(before: str, after: str, *, context: int = CONTEXT_WORDS,
-              changes_shown: int = CHANGES_SHOWN, words_shown: int = WORDS_SHOWN
-              ) -> tuple[list[Hunk], int, int, int]:
-    """The changes between two texts, compared word by word, in hunks with ``context`` words
-    either side (changes closer than twice that share a hunk): (the hunks of the first
-    ``changes_shown`` changes, how many more changes there are, words removed, words added).
-    A removed or added stretch longer than ``words_shown`` words loses its middle."""
-    old, new = before.split(), after.split()
-    matcher = difflib.SequenceMatcher(None, old, new,
-                                      autojunk=len(old) * len(new) > EXACT_DIFF_LIMIT)
-    hunks: list[Hunk] = []
-    shown = total = removed = added = 0
-    for group in matcher.get_grouped_opcodes(context):
-        if all(tag == "equal" for tag, *_ in group):
-            continue  # two equal texts give one group of context
-        first, last = group[0], group[-1]
-        hunk = Hunk([], cut_before=first[1] > 0 or first[3] > 0,
-                    cut_after=last[2] < len(old) or last[4] < len(new))
-        # Once ``changes_shown`` changes are shown, the hunk ends with the context after the
-        # last one (``closed``), and the changes after it are only counted.
-        closed = shown >= changes_shown
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                if closed:
-                    continue
-                words = old[i1:i2]
-                if shown >= changes_shown:  # the context after the last change shown
-                    closed = True
-                    if len(words) > context:
-                        words, hunk.cut_after = words[:context], True
-                hunk.segments.append(("=", " ".join(words)))
-                continue
-            total += 1
-            removed += i2 - i1
-            added += j2 - j1
-            if shown >= changes_shown:
-                closed = True
-                hunk.cut_after = True
-                continue
-            if i2 > i1:
-                hunk.segments.append(("-", _shortened(old[i1:i2], words_shown)))
-            if j2 > j1:
-                hunk.segments.append(("+", _shortened(new[j1:j2], words_shown)))
-            shown += 1
-        if any(kind != "=" for kind, _ in hunk.segments):
-            hunks.append(hunk)
-    return hunks, total - shown, removed, added
-
-
-def _shortened(words: list[str], limit: int) -> str:
-    if len(words) <= limit:
-        return " ".join(words)
-    half = max(1, limit // 2)
-    return " ".join([*words[:half], f"{ELLIPSIS} ({len(words) - 2 * half} mots / words) "
-                     f"{ELLIPSIS}", *words[-half:]])

@@ -20,6 +20,7 @@ from datetime import date
 from scoparchive import geo
 from scoparchive.items import ARTICLE_TYPES, Article, ParsedPage
 from scoparchive.schema import TABLES_BY_NAME
+from scoparchive.text.departments import departments_source, item_departments
 
 #: The tables whose rows come whole from one page. ``articles`` lacks ``captured_at`` and
 #: ``article_versions`` lacks ``captured_at`` and ``content_fingerprint``: the history adds them.
@@ -94,14 +95,18 @@ def article_row(url: str, page: ParsedPage) -> dict:
 def initiative_rows(page_url: str, page: ParsedPage) -> Iterator[dict]:
     published = page.article.published_date if page.article else None
     for item in page.initiatives:
-        first = item.departments[0] if item.departments else None
-        # A town in parentheses places the item on the map, though it names no department code.
-        located_in = first or item.place_department
-        department = geo.department(located_in) if located_in else None
+        # A town in parentheses places the item in its department, as a code would.
+        located = item_departments(item.departments, item.place_department)
+        first = located[0] if located else None
+        department = geo.department(first) if first else None
         yield {
             "id": f"{page_url}#{item.position}", "article_url": page_url,
-            "position": item.position, "name": item.name, "heading_raw": item.heading_raw,
-            "departments": item.departments, "department": first,
+            "position": item.position, "sort_key": initiative_sort_key(page_url, published,
+                                                                       item.position),
+            "name": item.name, "heading_raw": item.heading_raw,
+            "departments": item.departments, "all_departments": located,
+            "departments_source": departments_source(item.departments, item.place_department),
+            "department": first,
             "region": department.region_name if department else None,
             "place": item.place, "place_department": item.place_department,
             "description": item.description, "emails": item.emails, "phones": item.phones,
@@ -110,6 +115,13 @@ def initiative_rows(page_url: str, page: ParsedPage) -> Iterator[dict]:
             "longitude": department.longitude if department else None,
             "published_date": published, "extraction_method": item.extraction_method,
         }
+
+
+def initiative_sort_key(page_url: str, published: date | None, position: int) -> str:
+    """``2020-04-04 https://…/scopetscicsolidaires #0002``: the roundups by date, each one's
+    items in page order. The id sorts as text (``#1``, ``#10``, ``#2``), and a sort on a column
+    with ties would not do either: Datasette pages on past the ties by the id."""
+    return f"{published.isoformat() if published else 'sans date'} {page_url} #{position:04d}"
 
 
 def contact_rows(page_url: str, page: ParsedPage) -> Iterator[dict]:

@@ -61,6 +61,7 @@ from typing import NamedTuple, Protocol
 import ahocorasick
 
 from scoparchive.items import Initiative, ParsedPage, json_reader
+from scoparchive.text.departments import item_departments
 from scoparchive.text.folding import FoldedText, fold_accents
 from scoparchive.text.normalise import collapse
 
@@ -502,8 +503,7 @@ def _stands_as_name(part: str, item: Initiative, known: set[str]) -> bool:
 def _heading_sightings(page: _PageEntry, item: Initiative, known: set[str]
                        ) -> Iterable[_Sighting]:
     names = _heading_names(item, known)
-    departments = tuple(item.departments) or ((item.place_department,)
-                                               if item.place_department else ())
+    departments = tuple(item_departments(item.departments, item.place_department))
     for name in names:
         key = normalized_name(name)
         if not _is_name_key(key):

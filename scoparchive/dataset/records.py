@@ -11,7 +11,9 @@ from scoparchive.dataset.history import History, PageState
 from scoparchive.dataset.organizations import OrganizationFinder
 from scoparchive.dataset.reuse import PagesState
 from scoparchive.items import ARTICLE_TYPES
+from scoparchive.publishing.replay import archived_url
 from scoparchive.schema import TABLES_BY_NAME
+from scoparchive.textdiff import stored_article_diff, write_diff
 
 
 def table_rows(history: History) -> dict[str, list[dict]]:
@@ -56,11 +58,15 @@ def iter_rows(history: History, memo=None, mapper: Callable = map,
 def _page_rows(state: PageState, organizations: OrganizationFinder,
                pages_state: PagesState | None = None) -> Iterator[tuple[str, dict]]:
     """A page's rows: its own (``pages``, ``page_versions``), then those of its latest version's
-    payload (``dataset.fragments``, read from the parse cache) with the history's times."""
+    payload (``dataset.fragments``, read from the parse cache) with the history's times, each
+    article version with what changed since the one before it."""
     latest = state.latest
+    latest_archived = archived_url(latest.url, latest.captured_at)
     fragments = latest.load_fragments()
     yield "pages", page_row(state)
+    article_before = None
     for version in state.versions:
+        archived = archived_url(version.url, version.captured_at)
         yield "page_versions", {
             "url": version.url, "captured_at": version.captured_at,
             "content_sha256": version.content_sha256,
@@ -68,12 +74,16 @@ def _page_rows(state: PageState, organizations: OrganizationFinder,
             "http_status": version.http_status, "page_type": version.page_type,
             "title": version.summary.title, "warc_record_id": version.warc_record_id,
             "warc_file": version.warc_file, "warc_offset": version.warc_offset,
+            "archived_url": archived,
         }
         if version.summary.has_article and version.page_type in ARTICLE_TYPES:
             of_version = fragments if version is latest else version.load_fragments()
             for row in of_version["article_versions"]:
                 yield "article_versions", {**row, "captured_at": version.captured_at,
-                                           "content_fingerprint": version.fingerprint}
+                                           "content_fingerprint": version.fingerprint,
+                                           "archived_url": archived,
+                                           **changes_since(article_before, row)}
+                article_before = row
     for table in ("contacts", "images"):
         for row in fragments[table]:
             yield table, row
@@ -81,10 +91,26 @@ def _page_rows(state: PageState, organizations: OrganizationFinder,
     if pages_state is not None:
         pages_state.add(state.url, text)
     for row in fragments["articles"]:
-        yield "articles", {**row, "captured_at": latest.captured_at}
-    for table in ("links", "initiatives"):
-        for row in fragments[table]:
-            yield table, row
+        yield "articles", {**row, "captured_at": latest.captured_at,
+                           "archived_url": latest_archived}
+    for row in fragments["links"]:
+        yield "links", row
+    for row in fragments["initiatives"]:
+        yield "initiatives", {**row, "archived_url": latest_archived}
+
+
+def changes_since(before: dict | None, after: dict) -> dict:
+    """What changed in an article version (an ``article_versions`` row) since the one before
+    it, word by word: its columns ``changed_fields``, ``words_removed``, ``words_added`` and
+    ``diff``. The first version has none: no fields, no diff, and no word counted (0, not
+    empty: an integer column with gaps is read as floats by pandas, and by frictionless)."""
+    if before is None:
+        return {"changed_fields": None, "words_removed": 0, "words_added": 0, "diff": None}
+    diffs = stored_article_diff(before, after)
+    return {"changed_fields": [diff.name for diff in diffs],
+            "words_removed": sum(diff.words_removed for diff in diffs),
+            "words_added": sum(diff.words_added for diff in diffs),
+            "diff": write_diff(diffs)}
 
 
 def _fields(record) -> dict:
@@ -137,6 +163,7 @@ def page_row(state: PageState) -> dict:
         "last_seen": state.last_seen, "removed_at": state.removed_at,
         "redirect_to": state.redirect_to, "version_count": len(state.versions),
         "warc_record_id": state.warc_record_id, "warc_file": state.warc_file,
+        "archived_url": archived_url(latest.url, latest.captured_at),
     }
 
 

@@ -266,7 +266,8 @@ class ArchivedPageParser:
             context = multiprocessing.get_context(
                 "fork" if "fork" in multiprocessing.get_all_start_methods() else None)
             self._pool = context.Pool(self.jobs, initializer=_start_worker,
-                                      initargs=(str(self.reader.directory),))
+                                      initargs=(str(self.reader.directory),
+                                                self.reader.max_payload))
             self.processes = self.jobs
         return self._pool
 
@@ -331,11 +332,11 @@ def _parse(task: ParseTask, body: bytes) -> ParsedPage:
 _worker_reader: ArchiveReader | None = None
 
 
-def _start_worker(archive_dir: str) -> None:
+def _start_worker(archive_dir: str, max_payload: int) -> None:
     global _worker_reader
     # Ctrl-C reaches the whole process group: the build stops, and closes its pool itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_reader = ArchiveReader(Path(archive_dir))
+    _worker_reader = ArchiveReader(Path(archive_dir), max_payload=max_payload)
 
 
 def _parse_in_worker(task: ParseTask) -> tuple[str, str, str, bytes]:

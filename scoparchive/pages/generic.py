@@ -33,7 +33,7 @@ def main_text(html: str, url: str) -> etree._Element | None:
     finds none."""
     try:
         document = _trafilatura().bare_extraction(
-            html, url=url, with_metadata=False, include_comments=False, include_tables=True,
+            _library_tree(html), url=url, with_metadata=False, include_comments=False, include_tables=True,
             include_images=False, include_formatting=True, include_links=False, deduplicate=False,
         )  # fmt: skip
     except Exception as error:  # a library failing on one page must not lose the page
@@ -43,6 +43,30 @@ def main_text(html: str, url: str) -> etree._Element | None:
     if body is None or not len(body):
         return None
     return _as_html(body)
+
+
+def _library_tree(html: str):
+    """The page as trafilatura reads it (its repairs, its parser's settings) but with
+    ``huge_tree``: its own parser would stop, silently, at depth 256 or at a text or attribute
+    over 10 MB, and the main text past that point would be lost (the page's own parse reads it:
+    ``pages.document``)."""
+    from lxml import html as lxml_html
+
+    utils = _trafilatura().utils
+    parser = _library_parser()
+    repaired = utils.repair_faulty_html(html, html[:50].lower())
+    try:
+        return lxml_html.fromstring(repaired, parser=parser)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported"
+        return lxml_html.fromstring(repaired.encode("utf-8", "surrogatepass"), parser=parser)
+
+
+@functools.cache
+def _library_parser():
+    from lxml import html as lxml_html
+
+    return lxml_html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                                remove_comments=True, remove_pis=True, huge_tree=True)
 
 
 def _as_html(body: etree._Element) -> etree._Element:

@@ -3,7 +3,8 @@
 - ``server``: Datasette on the build's database, run by uvicorn; it follows the ``out`` link and
   switches to each new build without a restart;
 - ``plugin``: the Datasette plugin it registers: what one query may cost (time, size, memory),
-  the SQL functions refused, the build's metadata.
+  the SQL functions refused, the build's metadata, the links to archived pages and the diffs;
+- ``replay``: pywb, started by the server, replaying the archived pages under ``/archive/``.
 
 Nothing here imports the build (``scoparchive.dataset``) nor the crawl: a build folder is read as
 files, and the server stays small.

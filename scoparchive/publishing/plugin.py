@@ -21,6 +21,8 @@ At worst a query holds SQLite's heap, as much again once Python has copied a row
 result: the tests' hostile queries leave the server's peak under 300 MB (``tests/test_serve.py``
 allows 400).
 
+``render_cell`` shows an ``archived_url`` as a link to the capture (``replay``) and an article
+version's ``diff`` with its words struck out and added (``scoparchive.textdiff``).
 ``handle_exception`` answers a visitor's errors (4xx, SQLite out of its heap) without the
 traceback Datasette prints for each; ``get_metadata`` serves the current build's metadata
 (``set_metadata``); ``prepare_connection`` also keeps the connections to each database, for the
@@ -36,6 +38,9 @@ from datasette.utils import add_cors_headers, sqlite3
 from datasette.utils.asgi import Base400
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
+
+from scoparchive.publishing.replay import archived_link, is_archived_url
+from scoparchive.textdiff import diff_html
 
 #: Longest string, blob or table row any query may read or make. The build reads pages up to
 #: 32 MiB once decoded (``scoparchive.archive.payload``), and a page's text is shorter than its
@@ -101,6 +106,17 @@ def prepare_connection(conn, database, datasette):
     served = datasette.databases.get(database)
     if served is not None and not served.is_memory:
         _opened.setdefault(datasette, {}).setdefault(database, []).append(conn)
+
+
+@hookimpl
+def render_cell(value, column):
+    """An ``archived_url`` as a link that opens the capture (Datasette links only absolute
+    URLs); an article version's ``diff`` with its removed and added words marked."""
+    if column == "archived_url" and is_archived_url(value):
+        return Markup(archived_link(value))
+    if column == "diff" and isinstance(value, str) and value.startswith("@@ "):
+        return Markup(diff_html(value))
+    return None
 
 
 @hookimpl(wrapper=True)

@@ -31,9 +31,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from scoparchive.publishing.replay import Replay, replaying
+
 #: Datasette's settings: pages of 50 rows, at most 1,000 rows and 3 s per query, CSV exports
 #: cut at 50 MB, three queries at a time, no API tokens (the datasets are read-only and
-#: public). ``plugin`` bounds the rest: the size of values and results, SQLite's memory.
+#: public), long cells cut in tables. ``plugin`` bounds the rest: the size of values and results, SQLite's memory.
 SETTINGS = {
     "default_page_size": 50,
     "max_returned_rows": 1000,
@@ -41,6 +43,8 @@ SETTINGS = {
     "max_csv_mb": 50,
     "num_sql_threads": 3,
     "allow_signed_tokens": False,
+    # A long article's body cut to a few lines in tables, whole on its row page.
+    "truncate_cells_html": 280,
 }
 #: Seconds between two readings of the ``out`` link.
 POLL_SECONDS = 1.0
@@ -117,9 +121,11 @@ class BuildServer:
     def __init__(self, out_dir: Path, links: Path):
         from datasette.app import Datasette
 
-        from scoparchive.publishing import plugin
+        from scoparchive.publishing import look, plugin, search
 
         _register(plugin)
+        _register(look, "scoparchive-look")
+        _register(search, "scoparchive-search")
         self.out = Path(os.path.abspath(out_dir))
         self.links = links
         self.build = read_build(self._target())
@@ -127,7 +133,7 @@ class BuildServer:
         self._retiring: set[asyncio.Task] = set()
         self.datasette = Datasette(immutables=[str(self._link(self.build))],
                                    inspect_data={self.build.name: self.build.inspect},
-                                   settings=SETTINGS)
+                                   settings=SETTINGS, template_dir=str(look.TEMPLATES))
         plugin.set_metadata(self.datasette, self.build.metadata)
 
     def _target(self) -> Path:
@@ -191,13 +197,20 @@ class BuildServer:
         logger.info("nouvelle construction servie (now serving the new build): %s",
                     build.folder.name)
 
-    async def run(self, host: str, port: int, open_browser: bool = False) -> None:
+    async def run(self, host: str, port: int, open_browser: bool = False,
+                  replay: Replay | None = None) -> None:
+        """Serves until stopped; the requests under ``/archive/`` go to ``replay``, started
+        here, once the log says where its lines go."""
         import uvicorn
 
         await self.datasette.invoke_startup()
-        config = uvicorn.Config(self.datasette.app(), host=host, port=port, log_level="info",
+        app = self.datasette.app()
+        config = uvicorn.Config(replay.mount(app) if replay else app, host=host, port=port,
+                                log_level="info",
                                 lifespan="on", log_config=_log_config())
         server = uvicorn.Server(config)
+        if replay is not None:
+            replay.start()
         logger.info("construction servie (serving the build): %s; la suivante le sera dès "
                     "qu'elle remplacera %s (the next one as soon as it replaces it)",
                     self.build.folder.name, self.out)
@@ -209,6 +222,8 @@ class BuildServer:
         finally:
             for task in tasks:
                 task.cancel()
+            if replay is not None:
+                await replay.aclose()
 
     async def _open_browser(self, server, host: str) -> None:
         from datasette.utils import initial_path_for_datasette
@@ -231,12 +246,16 @@ async def _retire(pool: ThreadPoolExecutor | None, connections: list) -> None:
 
 
 def serve(out_dir: Path, host: str = "127.0.0.1", port: int = 8001,
-          open_browser: bool = False) -> None:
+          open_browser: bool = False, archive_dir: Path | None = None,
+          wayback: Path | None = None) -> None:
     """Serves the build in ``out_dir`` until Ctrl-C (KeyboardInterrupt) or SIGTERM (stops as
-    Ctrl-C does). Raises NoBuild when ``out_dir`` holds no build."""
+    Ctrl-C does), and the archived pages of ``archive_dir`` under ``/archive/``, replayed by
+    pywb (``wayback``: its command, found if None; see ``replay``). Raises NoBuild when
+    ``out_dir`` holds no build."""
     with tempfile.TemporaryDirectory(prefix="scoparchive-serve-") as links, _sigterm_as_ctrl_c():
         server = BuildServer(out_dir, Path(links))
-        asyncio.run(server.run(host, port, open_browser))
+        with replaying(archive_dir, wayback) as replay:
+            asyncio.run(server.run(host, port, open_browser, replay))
 
 
 @contextlib.contextmanager
@@ -253,11 +272,11 @@ def _sigterm_as_ctrl_c():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _register(plugin) -> None:
+def _register(plugin, name: str = "scoparchive") -> None:
     from datasette.plugins import pm
 
     if not pm.is_registered(plugin):
-        pm.register(plugin, name="scoparchive")
+        pm.register(plugin, name=name)
 
 
 def _log_config() -> dict:

@@ -7,6 +7,7 @@ town (``Envie de Lire (Ivry)``) give a place, never a code.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _METROPOLITAN = {f"{number:02d}" for number in range(1, 96) if number != 20} | {"2A", "2B"}
 _OVERSEAS = {"971", "972", "973", "974", "975", "976"}
@@ -145,3 +146,30 @@ def _codes_and_place(name: str, inner: str) -> tuple[str, list[str], str | None]
     if place is None:
         return None
     return name, codes, place
+
+
+#: Where an item's departments come from (``initiatives.departments_source``): the codes its
+#: heading states, the department of the town it names instead (derived), or both.
+FROM_HEADING = "heading"
+FROM_TOWN = "town"
+FROM_HEADING_AND_TOWN = "heading+town"
+
+
+def item_departments(codes: Sequence[str], town_department: str | None) -> list[str]:
+    """Every department an item is in: the codes of its heading, then its town's department
+    when the heading does not state it. ``Envie de Lire (Ivry)`` is in 94 as surely as
+    ``CEFIM (37)`` is in 37: every count by department counts both (``initiatives``,
+    ``organizations``)."""
+    located = list(codes)
+    if town_department and town_department not in located:
+        located.append(town_department)
+    return located
+
+
+def departments_source(codes: Sequence[str], town_department: str | None) -> str | None:
+    """``FROM_HEADING``, ``FROM_TOWN`` or ``FROM_HEADING_AND_TOWN``: which of ``item_departments``
+    the heading states and which come from the town alone; None without any department."""
+    derived = bool(town_department) and town_department not in codes
+    if codes:
+        return FROM_HEADING_AND_TOWN if derived else FROM_HEADING
+    return FROM_TOWN if derived else None

@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlite_utils
 
 from scoparchive.schema import TABLES, Table
+from scoparchive.text.stemming import STEMS_COLUMN, full_text_source, stem_text
 from scoparchive.writers import iso_date, iso_datetime
 
 #: Folds case and diacritics: a search for "cooperative" finds "coopérative".
@@ -69,8 +70,7 @@ class DatabaseWriter:
             for columns in table.indexed_columns():
                 db[table.name].create_index(list(columns), if_not_exists=True)
             if table.full_text:
-                db[table.name].enable_fts(list(table.full_text), fts_version="FTS5",
-                                          tokenize=FTS_TOKENIZER, create_triggers=False)
+                _index_full_text(db, table)
         for name, sql in self.views.items():
             db.create_view(name, sql, replace=True)
         db.execute("ANALYZE")
@@ -123,6 +123,23 @@ def write_database(path: Path, rows_by_table: Mapping[str, Iterable[dict]],
     for table in _in_dependency_order(list(writer.tables.values())):
         writer.insert(table.name, rows_by_table.get(table.name, ()))
     writer.close()
+
+
+def _index_full_text(db: sqlite_utils.Database, table: Table) -> None:
+    """``{table}_fts``: FTS5 over the table's ``full_text`` columns, and their French stems in
+    ``STEMS_COLUMN`` (``scoparchive.text.stemming``). The index reads its text from a view of
+    the table, where the stems column is the original text of those columns: no text is stored
+    twice, and ``snippet()`` marks the words the stems matched as they are written."""
+    fts, source = f"{table.name}_fts", full_text_source(table.name)
+    columns = ", ".join(f'"{column}"' for column in table.full_text)
+    joined = " || char(10) || ".join(f"""coalesce("{column}", '')""" for column in table.full_text)
+    db.execute(f'CREATE VIEW "{source}" AS SELECT rowid AS rowid, {columns}, {joined} '
+               f'AS "{STEMS_COLUMN}" FROM "{table.name}"')
+    db.execute(f'CREATE VIRTUAL TABLE "{fts}" USING FTS5 ({columns}, "{STEMS_COLUMN}", '
+               f"""tokenize='{FTS_TOKENIZER}', content="{source}")""")
+    db.conn.create_function("french_stems", 1, stem_text, deterministic=True)
+    db.execute(f'INSERT INTO "{fts}" (rowid, {columns}, "{STEMS_COLUMN}") SELECT rowid, '
+               f'{columns}, french_stems("{STEMS_COLUMN}") FROM "{source}" ORDER BY rowid')
 
 
 def _create_table(db: sqlite_utils.Database, table: Table) -> None:
