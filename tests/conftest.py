@@ -154,3 +154,13 @@ def datasette_server(built_replica):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+#: Fixtures that crawl or build end to end: a test that uses one is slow, marked or not.
+SLOW_FIXTURES = frozenset({"built_replica", "datasette_server"})
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -25,6 +25,9 @@ if not (BIN / "wayback").exists():
         raise RuntimeError(f"pywb is missing from {BIN}: `make test` installs it")
     pytest.skip(f"pywb is not installed in {BIN} (`make test` installs it); replay not tested",
                 allow_module_level=True)
+
+pytestmark = pytest.mark.slow  # a real pywb per test
+
 SITE = "https://les-scop-idf.coop"
 PAGE = "<html><body><h1>Les Scop d'Île-de-France</h1>" + "<p>coopérative</p>" * 100
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -127,6 +127,7 @@ def test_datasette_metadata_describes_the_schema(built):
     assert set(VIEWS) <= set(tables)
 
 
+@pytest.mark.slow  # frictionless reads every table through pandas
 def test_frictionless_validates_the_package(built):
     _, report = built
     done = subprocess.run(

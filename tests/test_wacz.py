@@ -190,6 +190,7 @@ def write_archive(directory: Path) -> Path:
     return directory
 
 
+@pytest.mark.slow  # three runs of the command
 def test_a_second_run_replaces_the_wacz_whole(tmp_path):
     archive = write_archive(tmp_path / "archive")
     out = tmp_path / "exports" / "scop.wacz"

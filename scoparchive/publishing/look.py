@@ -11,6 +11,11 @@ show.
 - An article's row page reads as the article: its Markdown body as HTML (``article_html``).
   The text comes from pages of others: raw HTML in it is escaped, never passed through.
 - Descriptions (database, tables, columns, queries) are inline Markdown (``inline_html``).
+- Datasette's own words are French too: its templates copied in ``TEMPLATES`` and translated
+  (each says which Datasette it comes from), the filters' operators and the sentence of a
+  table's filters (``FRENCH_FILTERS``), its error messages (``french_error``), the labels of
+  the menu's links (``menu_links``), and the column menu its table.js builds
+  (``_scoparchive_table_js.html``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from urllib.parse import urlsplit
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.utils import escape_sqlite, sqlite3
+from datasette.utils import await_me_maybe, escape_sqlite, sqlite3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -98,19 +103,176 @@ def french_number(value) -> str:
     return f"{value:,}".replace(",", "\u202f")
 
 
-_SORTED_BY = re.compile(r"sorted by (\S+)( descending)?$")
+#: Datasette's filters (``datasette.filters.Filters``), by key: the operator as the filter form
+#: offers it, and the clause as the description of the rows says it (``{c}`` the column, ``{v}``
+#: the value, ``{q}`` the value in quotes or, a number, as it is).
+FRENCH_FILTERS = {
+    "exact": ("=", "{c} = {q}"),
+    "not": ("≠", "{c} ≠ {q}"),
+    "contains": ("contient", "{c} contient « {v} »"),
+    "endswith": ("se termine par", "{c} se termine par « {v} »"),
+    "startswith": ("commence par", "{c} commence par « {v} »"),
+    "gt": (">", "{c} > {v}"),
+    "gte": ("≥", "{c} ≥ {v}"),
+    "lt": ("<", "{c} < {v}"),
+    "lte": ("≤", "{c} ≤ {v}"),
+    "like": ("ressemble à (like)", "{c} ressemble à « {v} » (like)"),
+    "notlike": ("ne ressemble pas à (not like)", "{c} ne ressemble pas à « {v} » (not like)"),
+    "glob": ("motif glob (glob)", "{c} suit le motif « {v} » (glob)"),
+    "in": ("parmi (in)", "{c} parmi {v}"),
+    "notin": ("hors de (not in)", "{c} hors de {v}"),
+    "arraycontains": ("la liste contient", "{c} contient « {v} »"),
+    "arraynotcontains": ("la liste ne contient pas", "{c} ne contient pas « {v} »"),
+    "date": ("date", "{c} à la date du {v}"),
+    "isnull": ("est nul", "{c} est nul"),
+    "notnull": ("n'est pas nul", "{c} n'est pas nul"),
+    "isblank": ("est vide", "{c} est vide"),
+    "notblank": ("n'est pas vide", "{c} n'est pas vide"),
+}
 
 
-def french_human_description(text: str | None) -> str:
-    """Datasette's English sentence of a table's filters and sort, its frame in French
-    ("where x = 1 sorted by y descending": "où x = 1, triées par y, décroissant"); the
-    clauses of the filters stay as Datasette writes them."""
+def french_lookup(display: str, key: str) -> str:
+    """A filter's operator in the filter form, in French (Datasette's own for a filter added
+    by a plugin)."""
+    return FRENCH_FILTERS.get(key, (display,))[0]
+
+
+#: Datasette's kinds of facets but a column's own values: by date, by item of a JSON list.
+FACET_TYPES = {"date": "par date", "array": "par élément"}
+
+
+def french_facet_type(facet_type: str) -> str:
+    return FACET_TYPES.get(facet_type, facet_type)
+
+
+def _french_clause(filters, column: str, lookup: str, value: str) -> str | None:
+    known = filters._filters_by_key.get(lookup)
+    if known is None or lookup not in FRENCH_FILTERS:
+        return None
+    if lookup in ("in", "notin"):
+        value = ", ".join(f"« {item} »" for item in known.split_value(value))
+        value = f"[{value}]"
+    quoted = value if value.isdigit() else f"« {value} »"
+    return FRENCH_FILTERS[lookup][1].format(c=column, v=value, q=quoted)
+
+
+def _joined(bits: list[str]) -> str:
+    return " et ".join(part for part in (", ".join(bits[:-1]), bits[-1]) if part)
+
+
+_SORTED_BY = re.compile(r" ?sorted by (\S+)( descending)?$")
+
+
+def _sort_phrase(text: str, sort: str | None, sort_desc: str | None
+                 ) -> tuple[int, str, bool] | None:
+    """Where Datasette's sentence says its sort (its last words), the column and whether
+    descending; told by the column sorted by when it is known (a filter's value may end as a
+    sort does, a column's name may hold spaces)."""
+    for column, descending in ((sort_desc, True), (sort, False)):
+        if column:
+            english = f"sorted by {column}" + (" descending" if descending else "")
+            if text.endswith(english):
+                return len(text) - len(english), column, descending
+    if sort or sort_desc:
+        return None
+    found = _SORTED_BY.search(text)
+    return (found.start(), found[1], bool(found[2])) if found else None
+
+
+def french_human_description(text: str | None, filters=None, search: str | None = None,
+                             sort: str | None = None, sort_desc: str | None = None) -> str:
+    """Datasette's English sentence of a table's filters, search and sort in French ("where x
+    contains "a" sorted by y descending": "où x contient « a », triées par y, décroissant").
+    The clauses are told again from ``filters`` and ``search`` when they make the same English
+    sentence; otherwise (a filter of a plugin, ``_through``) only its frame is French."""
     if not text:
         return ""
-    text = _SORTED_BY.sub(lambda found: f"triées par {found[1]}"
-                          + (", décroissant" if found[2] else ""), text)
-    text = re.sub(r"^where ", "où ", text).replace(" and ", " et ")
-    return text.replace("search matches ", "la recherche trouve ")
+    sort_fr = ""
+    found = _sort_phrase(text, sort, sort_desc)
+    if found:
+        start, column, descending = found
+        sort_fr = f"triées par {column}" + (", décroissant" if descending else "")
+        text = text[:start].rstrip()
+    where = ""
+    if text:
+        where = re.sub(r"^where ", "où ", text).replace(" and ", " et ")
+        where = where.replace("search matches ", "la recherche trouve ")
+        if filters is not None:
+            extra = [f'search matches "{search}"'] if search else []
+            clauses = [_french_clause(filters, *selection) for selection in filters.selections()]
+            if filters.human_description_en(extra=extra) == text and None not in clauses:
+                bits = ([f"la recherche trouve « {search} »"] if search else []) + clauses
+                where = "où " + _joined(bits)
+    return ", ".join(part for part in (where, sort_fr) if part)
+
+
+# --- Datasette's words elsewhere: menu links, errors -------------------------------------------
+
+#: Links of the menu added by plugins, by their English label.
+MENU_LABELS = {
+    # datasette-search-all: its page is search.py's, in French.
+    "Search all tables": "Rechercher partout (search all tables)",
+}
+
+#: Datasette's messages of the errors a visitor can meet, in French.
+ERROR_MESSAGES = {
+    "404": "Aucune page à cette adresse (page not found).",
+    "Database not found": "Base de données introuvable (database not found).",
+    "Table not found": "Table ou vue introuvable (table not found).",
+    "Record not found": "Ligne introuvable (record not found).",
+    "No data": "Aucune donnée (no data).",
+    "Invalid database": "Base de données inconnue (invalid database).",
+    "Cannot download database": "Cette base ne peut pas être téléchargée (cannot download "
+                                "database).",
+    "Cannot download in-memory databases": "Une base en mémoire ne se télécharge pas "
+                                           "(cannot download in-memory databases).",
+    "Database download is forbidden": "Le téléchargement de la base est interdit (database "
+                                      "download is forbidden).",
+    "Cannot use _sort and _sort_desc at the same time": "_sort et _sort_desc ne vont pas "
+                                                        "ensemble : choisissez un ordre.",
+    "_where= is not allowed": "_where= n'est pas permis ici.",
+    "You do not have permission to view this table": "Vous n'avez pas accès à cette table.",
+    "You do not have permission to view this database": "Vous n'avez pas accès à cette base.",
+    "You do not have permission to view this query": "Vous n'avez pas accès à cette requête.",
+    "Permission denied": "Accès refusé (permission denied).",
+}
+#: ``Forbidden(action)`` of ``Datasette.ensure_permissions``.
+_PERMISSIONS = ("view-instance", "view-database", "view-database-download", "view-table",
+                "view-query", "execute-sql")
+_CANNOT_SORT = re.compile(r"^Cannot sort table by (.+)$", re.S)
+#: Titles of Datasette's errors.
+ERROR_TITLES = {"Invalid SQL": "SQL invalide (invalid SQL)", "Forbidden": "Accès refusé (403)",
+                "SQL Interrupted": "Requête interrompue (SQL interrupted)"}
+#: The HTML message of a query past ``sql_time_limit_ms`` begins so (its SQL follows).
+_TOO_LONG = re.compile(r"^<p>SQL query took too long\..*?(<a [^>]*>sql_time_limit_ms</a>).*?</p>",
+                       re.S)
+
+
+def french_error(message):
+    """Datasette's message of an error, in French when it is one of its own; any other (SQLite's,
+    a plugin's) as it is."""
+    if isinstance(message, Markup):
+        return Markup(_TOO_LONG.sub(
+            lambda found: "<p>Requête trop longue : elle a dépassé le temps que le serveur "
+                          f"accorde à une requête ({found[1]}). Demandez moins de lignes ou "
+                          "simplifiez-la. (SQL query took too long.)</p>", str(message), count=1))
+    if not isinstance(message, str):
+        return message
+    if message in ERROR_MESSAGES:
+        return ERROR_MESSAGES[message]
+    if message in _PERMISSIONS:
+        return f"Accès refusé (forbidden: {message})."
+    found = _CANNOT_SORT.match(message)
+    if found:
+        return f"Cette table ne peut pas être triée par {found[1]} (cannot sort table by it)."
+    return message
+
+
+def french_error_title(title: str | None, status) -> str:
+    if title:
+        return ERROR_TITLES.get(title, title)
+    return {400: "Requête invalide", 403: "Accès refusé", 404: "Page introuvable"}.get(
+        status, "Erreur") + f" ({status})"
 
 
 # --- what the build says of itself ---------------------------------------------------------
@@ -242,6 +404,29 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["french_number"] = french_number
     env.filters["in_schema_order"] = in_schema_order
     env.filters["french_human_description"] = french_human_description
+    env.filters["french_lookup"] = french_lookup
+    env.filters["french_facet_type"] = french_facet_type
+    env.filters["french_error"] = french_error
+    env.filters["french_error_title"] = french_error_title
+
+
+@hookimpl(wrapper=True)
+def menu_links(datasette, actor, request):
+    """The menu's links of every plugin, their labels in French (``MENU_LABELS``), one per
+    address (search.py's search across tables and datasette-search-all's share one)."""
+    results = yield
+
+    async def links():
+        found, addresses = [], set()
+        for result in results:
+            for link in await await_me_maybe(result) or []:
+                if link.get("href") not in addresses:
+                    addresses.add(link.get("href"))
+                    found.append({**link, "label": MENU_LABELS.get(link.get("label"),
+                                                                   link.get("label"))})
+        return found
+
+    return [links]
 
 
 @hookimpl

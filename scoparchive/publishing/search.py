@@ -16,9 +16,9 @@ Everything else is a space: no input is an FTS5 syntax error.
 
 The hooks give it to every search: ``fts_query(:q)`` in SQL (the canned queries), and in place
 of Datasette's ``escape_fts``, which its table search (``?_search=``) applies to what people
-type; the search across tables (``/-/search``) is this module's own page, over the tables
-people search (``SEARCH_ALL``), not the version tables. The views the indexes read their text
-from (``{table}_fts_source``) are hidden: they repeat the tables.
+type; the search across tables (``/-/search``, linked from Datasette's menu) is this module's
+own page, over the tables people search (``SEARCH_ALL``), not the version tables. The views
+the indexes read their text from (``{table}_fts_source``) are hidden: they repeat the tables.
 """
 
 from __future__ import annotations
@@ -145,6 +145,19 @@ def permission_allowed(action, resource):
 @hookimpl(tryfirst=True)  # before datasette-search-all's page at the same address
 def register_routes():
     return [(r"/-/search$", search_all)]
+
+
+#: The link to the search across tables in Datasette's menu, on every page. datasette-search-all
+#: offers its own only where Datasette finds a table's full-text index by itself, which it does
+#: not here (the indexes read their text from views); look.menu_links keeps one link.
+MENU_LINK_LABEL = "Rechercher partout (search all tables)"
+
+
+@hookimpl
+def menu_links(datasette, request):
+    if request is None:
+        return None
+    return [{"href": datasette.urls.path("/-/search"), "label": MENU_LINK_LABEL}]
 
 
 @dataclass(frozen=True)
