@@ -141,18 +141,19 @@ def test_odd_links_lose_nothing_after_them_and_are_requested_as_written(tmp_path
 
 @functools.cache
 def gzip_bomb() -> bytes:
-    """A 1 MiB gzip member that inflates to 1 GiB of zeros. A MiB of zeros is deflated once
-    and ends on a full flush, byte-aligned and needing nothing before it: the same bytes 1,024
-    times, then an empty final block, are the deflate stream of the whole (compressing the GiB
-    itself takes 5 s)."""
+    """A gzip member under 1 MiB that inflates to 1 GiB of zeros. 8 MiB of zeros are deflated
+    once and end on a full flush, byte-aligned and needing nothing before them: the same bytes
+    128 times, then an empty final block, are the deflate stream of the whole (compressing the
+    GiB itself takes 5 s)."""
+    part = bytes(8 * 2**20)
     compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    chunk = compressor.compress(bytes(2**20)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    deflated = compressor.compress(part) + compressor.flush(zlib.Z_FULL_FLUSH)
     crc = 0
-    for _ in range(1024):
-        crc = zlib.crc32(bytes(2**20), crc)
+    for _ in range(128):
+        crc = zlib.crc32(part, crc)
     header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name, no time
     trailer = crc.to_bytes(4, "little") + (2**30 % 2**32).to_bytes(4, "little")
-    return header + chunk * 1024 + compressor.flush() + trailer
+    return header + deflated * 128 + compressor.flush() + trailer
 
 
 #: Tests cut downloads at this size (the default is 32 MiB); the page served is 3 MiB.
