@@ -75,7 +75,7 @@ class Table:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
     #: Columns indexed for full-text search (FTS5, diacritics folded), in ``{name}_fts``; its
-    #: column ``stemmed`` (``scoparchive.text.stemming.STEMS_COLUMN``) indexes their French
+    #: column ``stemmed`` (``scoparchive.stemming.STEMS_COLUMN``) indexes their French
     #: stems too, so that singular and plural meet.
     full_text: tuple[str, ...] = ()
     #: The default sort in Datasette, newest first where it makes sense.

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from scoparchive.publishing.search import fts_query, register_search_functions
 from scoparchive.schema import ARTICLES, PAGES
-from scoparchive.text.stemming import STEMS_COLUMN, WORD, full_text_source, stem_text
+from scoparchive.stemming import STEMS_COLUMN, WORD, full_text_source, stem_text
 from scoparchive.writers.sqlite import write_database
 
 ARTICLE_TEXTS = {

@@ -6,7 +6,7 @@
   the SQL functions refused, the build's metadata, the links to archived pages and the diffs;
 - ``replay``: pywb, started by the server, replaying the archived pages under ``/archive/``;
 - ``search``: what people type turned into valid FTS5 queries, with French stems
-  (``scoparchive.text.stemming``), for the canned queries, the table search and ``/-/search``;
+  (``scoparchive.stemming``), for the canned queries, the table search and ``/-/search``;
 - ``look``, ``charts`` and ``templates/``: the French pages (front page, citation, article
   pages read as articles, charts drawn as SVG on the server).
 

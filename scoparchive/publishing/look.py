@@ -146,7 +146,8 @@ def french_facet_type(facet_type: str) -> str:
 
 
 def _french_clause(filters, column: str, lookup: str, value: str) -> str | None:
-    known = filters._filters_by_key.get(lookup)
+    # Datasette 0.65's own table of filters (private): without it, its English clause stays.
+    known = getattr(filters, "_filters_by_key", {}).get(lookup)
     if known is None or lookup not in FRENCH_FILTERS:
         return None
     if lookup in ("in", "notin"):

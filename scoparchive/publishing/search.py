@@ -3,7 +3,7 @@
 
 ``fts_query`` turns typed text into a valid FTS5 query: words are matched whole, accents
 folded (the index's tokenizer folds them), and by their French stem too (the ``stemmed`` column
-of every index, ``scoparchive.text.stemming``), so that ``coopératives`` finds ``coopérative``.
+of every index, ``scoparchive.stemming``), so that ``coopératives`` finds ``coopérative``.
 What it understands:
 
 - apostrophes and hyphens join words into one phrase (``Mell'Pop``, ``scop-idf``,
@@ -33,7 +33,7 @@ from datasette import Forbidden, hookimpl
 from datasette.utils import path_from_row_pks, sqlite3
 from markupsafe import Markup, escape
 
-from scoparchive.text.stemming import SOURCE_VIEW_SUFFIX, STEMS_COLUMN, WORD, stem_word
+from scoparchive.stemming import SOURCE_VIEW_SUFFIX, STEMS_COLUMN, WORD, stem_word
 
 #: The query that matches nothing: nothing to search for in what was typed.
 MATCH_NOTHING = '""'

@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlite_utils
 
 from scoparchive.schema import TABLES, Table
-from scoparchive.text.stemming import STEMS_COLUMN, full_text_source, stem_text
+from scoparchive.stemming import STEMS_COLUMN, full_text_source, stem_text
 from scoparchive.writers import iso_date, iso_datetime
 
 #: Folds case and diacritics: a search for "cooperative" finds "coopérative".
@@ -127,7 +127,7 @@ def write_database(path: Path, rows_by_table: Mapping[str, Iterable[dict]],
 
 def _index_full_text(db: sqlite_utils.Database, table: Table) -> None:
     """``{table}_fts``: FTS5 over the table's ``full_text`` columns, and their French stems in
-    ``STEMS_COLUMN`` (``scoparchive.text.stemming``). The index reads its text from a view of
+    ``STEMS_COLUMN`` (``scoparchive.stemming``). The index reads its text from a view of
     the table, where the stems column is the original text of those columns: no text is stored
     twice, and ``snippet()`` marks the words the stems matched as they are written."""
     fts, source = f"{table.name}_fts", full_text_source(table.name)

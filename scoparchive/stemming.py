@@ -1,6 +1,9 @@
 """French stems for full-text search: the one code the build indexes with and the server searches
 with, so that the forms of a word meet (``coopérative``, ``coopératives`` → ``cooper``).
 
+Not under ``scoparchive.text``: that package is the parser's (``dataset.cache.PARSER_SOURCES``),
+and a change here must not invalidate every parse of every archive.
+
 Stems are Snowball's French ones (``snowballstemmer``). A word here is what SQLite's
 ``unicode61`` tokenizer takes for one: a run of letters and digits (``WORD``); apostrophes,
 hyphens and every other sign separate words.
