@@ -251,7 +251,12 @@ INITIATIVES = Table(
              "sinon le département de la ville. Le département de region, latitude et longitude.",
              facet=True, references="departments.code"),
         _col("region", "string", "Région du premier département (ou du département de la ville, "
-             "pour une initiative qui nomme une ville).", facet=True),
+             "pour une initiative qui nomme une ville). Pour compter par région : regions.",
+             facet=True),
+        _col("regions", "list<string>", "Les régions de tous ses départements (all_departments), "
+             "chacune une fois : la colonne des comptes par région (facette, vue "
+             "initiatives_by_region). / The regions of all its departments, each once: the "
+             "column every count by region uses.", example='["Centre-Val de Loire"]'),
         _col("place", "string", "Ville donnée entre parenthèses à la place des codes de "
              "département.",
              example="Ivry"),

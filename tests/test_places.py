@@ -30,7 +30,7 @@ ARTEFACTS = "Artefacts et CEFIM (45 et 37)"
 IVRY = "Envie de Lire (Ivry)"
 ILE_DE_FRANCE = "Île-de-France"
 #: Lists in SQLite are JSON text, which Datasette gives as it is.
-LIST_COLUMNS = {"departments", "all_departments"}
+LIST_COLUMNS = {"departments", "all_departments", "regions"}
 
 
 # --- the rule ---------------------------------------------------------------------------------
@@ -126,6 +126,14 @@ def test_every_count_of_a_department_gives_the_same_answer(built_replica, datase
                         for region in {region_of[code] for code in row["all_departments"]})
     assert {row["region"]: row["initiatives"]
             for row in api.rows("initiatives_by_region.json")} == in_region
+    # So does the default facet by region, and each initiative's regions.
+    facet = table["facet_results"]["regions"]
+    assert facet["type"] == "array" and not facet["truncated"]
+    named = {region: count for region, count in in_region.items() if region}
+    assert {result["value"]: result["count"] for result in facet["results"]} == named
+    for row in initiatives:
+        assert set(row["regions"]) == {region_of[code] for code in row["all_departments"]
+                                       if region_of[code]}, row["id"]
 
 
 def test_an_item_of_two_departments_counts_in_each(built_replica, datasette_server):

@@ -108,6 +108,7 @@ def initiative_rows(page_url: str, page: ParsedPage) -> Iterator[dict]:
             "departments_source": departments_source(item.departments, item.place_department),
             "department": first,
             "region": department.region_name if department else None,
+            "regions": regions_of(located),
             "place": item.place, "place_department": item.place_department,
             "description": item.description, "emails": item.emails, "phones": item.phones,
             "urls": item.urls,
@@ -115,6 +116,13 @@ def initiative_rows(page_url: str, page: ParsedPage) -> Iterator[dict]:
             "longitude": department.longitude if department else None,
             "published_date": published, "extraction_method": item.extraction_method,
         }
+
+
+def regions_of(departments: list[str]) -> list[str]:
+    """The regions of these departments, each once, in their order (those without a region,
+    such as New Caledonia's, left out)."""
+    regions = (getattr(geo.department(code), "region_name", None) for code in departments)
+    return list(dict.fromkeys(region for region in regions if region))
 
 
 def initiative_sort_key(page_url: str, published: date | None, position: int) -> str:
