@@ -36,6 +36,7 @@ from .model import HTML_TYPES, ArchiveError, Headers, mime_of
 from .naming import open_warcs
 from .payload import PayloadDecodeError, decode_payload
 from .reader import ArchiveReader, read_record_at
+from .writer import fsync_path
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +110,9 @@ def write_wacz(archive_dir: Path, out: Path | None = None) -> WaczReport:
     try:
         _create(warcs, pages, partial, _description(archive_dir, warcs, pages))
         packed = _count_pages(partial)
-        _sync(partial)
+        fsync_path(partial)
         os.replace(partial, out)
-        _sync(out.parent)
+        fsync_path(out.parent)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -230,15 +231,6 @@ def _count_pages(wacz_path: Path) -> int:
             return 0
         with wacz.open(PAGES_ENTRY) as fh:
             return max(sum(1 for line in fh if line.strip()) - 1, 0)  # less the header line
-
-
-def _sync(path: Path) -> None:
-    """Flush ``path`` (a file, or a folder's entries) to the disk."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _damaged_message(first: str, count: int) -> str:

@@ -420,3 +420,13 @@ def _warcio_version() -> str:
         return version("warcio")
     except Exception:  # pragma: no cover - metadata missing in odd installs
         return getattr(warcio, "__version__", "unknown")
+
+
+def fsync_path(path: Path) -> None:
+    """Flush ``path`` to the disk: a file's content, or a folder's entries (a file created,
+    renamed or removed in it)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -28,6 +28,7 @@ from scoparchive.archive import ArchiveReader
 from scoparchive.archive.lock import crawl_running
 from scoparchive.archive.naming import LOG_DIR, open_warcs
 from scoparchive.archive.payload import MAX_DECODED_PAYLOAD
+from scoparchive.archive.writer import fsync_path
 from scoparchive.dataset.cache import ParseCache, parser_version
 from scoparchive.dataset.drift import Alarm, AlarmSettings, find_alarms
 from scoparchive.dataset.history import History
@@ -405,17 +406,9 @@ def _fsync_tree(folder: Path) -> None:
     """Flushes the build to disk before the link points at it: after a power cut the link must
     not name a folder of empty files."""
     for path in sorted(folder.rglob("*"), reverse=True):  # files before their folders
-        _fsync(path)
-    _fsync(folder)
-    _fsync(folder.parent)
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+        fsync_path(path)
+    fsync_path(folder)
+    fsync_path(folder.parent)
 
 
 def _swap_in(build_dir: Path, out_dir: Path) -> None:
@@ -426,7 +419,7 @@ def _swap_in(build_dir: Path, out_dir: Path) -> None:
     link.unlink(missing_ok=True)
     link.symlink_to(os.path.relpath(build_dir, out_dir.parent), target_is_directory=True)
     os.replace(link, out_dir)
-    _fsync(out_dir.parent)
+    fsync_path(out_dir.parent)
     _prune_builds(out_dir, keep={build_dir.resolve(), previous})
 
 
