@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,8 +70,7 @@ class DatabaseWriter:
         for table in self.tables.values():
             for columns in table.indexed_columns():
                 db[table.name].create_index(list(columns), if_not_exists=True)
-            if table.full_text:
-                _index_full_text(db, table)
+        _index_full_texts(db, [table for table in self.tables.values() if table.full_text])
         for name, sql in self.views.items():
             db.create_view(name, sql, replace=True)
         db.execute("ANALYZE")
@@ -125,11 +125,48 @@ def write_database(path: Path, rows_by_table: Mapping[str, Iterable[dict]],
     writer.close()
 
 
-def _index_full_text(db: sqlite_utils.Database, table: Table) -> None:
-    """``{table}_fts``: FTS5 over the table's ``full_text`` columns, and their French stems in
-    ``STEMS_COLUMN`` (``scoparchive.stemming``). The index reads its text from a view of
-    the table, where the stems column is the original text of those columns: no text is stored
-    twice, and ``snippet()`` marks the words the stems matched as they are written."""
+def _index_full_texts(db: sqlite_utils.Database, tables: list[Table]) -> None:
+    """``{table}_fts`` for each table: FTS5 over the table's ``full_text`` columns, and their
+    French stems in ``STEMS_COLUMN`` (``scoparchive.stemming``). The index reads its text from a
+    view of the table, where the stems column is the original text of those columns: no text is
+    stored twice, and ``snippet()`` marks the words the stems matched as they are written.
+
+    Stemming is most of the cost of indexing, and tables of one page's history repeat its texts
+    (an article and its versions): the tables with a page column are indexed together, a page at
+    a time, and a text met again within a page is stemmed once. Each index gets its rows in
+    rowid order, as an ``INSERT … SELECT`` would give them."""
+    for table in tables:
+        _create_full_text(db, table)
+    paged = [table for table in tables if table.page_column is not None]
+    rows = heapq.merge(*(_full_text_rows(db, table) for table in paged),
+                       key=lambda row: row[0] or "")
+    for table in tables:
+        if table.page_column is None:
+            rows = itertools.chain(rows, _full_text_rows(db, table))
+    batches: dict[str, list[tuple]] = {table.name: [] for table in tables}
+    by_name = {table.name: table for table in tables}
+    stems_of_page: dict[str, str | None] = {}
+    current_page = None
+    for page, name, values, text in rows:
+        if page != current_page or page is None:
+            stems_of_page.clear()
+            current_page = page
+        stems = stems_of_page.get(text)
+        if stems is None:
+            stems = stems_of_page[text] = stem_text(text)
+        batch = batches[name]
+        batch.append((*values, stems))
+        if len(batch) >= _FULL_TEXT_BATCH:
+            _insert_full_text(db, by_name[name], batch)
+    for name, batch in batches.items():
+        _insert_full_text(db, by_name[name], batch)
+
+
+#: Rows per insert into a full-text index.
+_FULL_TEXT_BATCH = 500
+
+
+def _create_full_text(db: sqlite_utils.Database, table: Table) -> None:
     fts, source = f"{table.name}_fts", full_text_source(table.name)
     columns = ", ".join(f'"{column}"' for column in table.full_text)
     joined = " || char(10) || ".join(f"""coalesce("{column}", '')""" for column in table.full_text)
@@ -137,9 +174,30 @@ def _index_full_text(db: sqlite_utils.Database, table: Table) -> None:
                f'AS "{STEMS_COLUMN}" FROM "{table.name}"')
     db.execute(f'CREATE VIRTUAL TABLE "{fts}" USING FTS5 ({columns}, "{STEMS_COLUMN}", '
                f"""tokenize='{FTS_TOKENIZER}', content="{source}")""")
-    db.conn.create_function("french_stems", 1, stem_text, deterministic=True)
-    db.execute(f'INSERT INTO "{fts}" (rowid, {columns}, "{STEMS_COLUMN}") SELECT rowid, '
-               f'{columns}, french_stems("{STEMS_COLUMN}") FROM "{source}" ORDER BY rowid')
+
+
+def _full_text_rows(db: sqlite_utils.Database, table: Table) -> Iterator[tuple]:
+    """(page or None, table, (rowid, the full-text columns), the text to stem) of each row, in
+    rowid order: the order of pages, for a table with a page column (rows are written so)."""
+    columns = ", ".join(f's."{column}"' for column in table.full_text)
+    page = f't."{table.page_column}"' if table.page_column else "NULL"
+    cursor = db.conn.execute(
+        f'SELECT {page}, s.rowid, {columns}, s."{STEMS_COLUMN}" '
+        f'FROM "{full_text_source(table.name)}" AS s JOIN "{table.name}" AS t '
+        f"ON t.rowid = s.rowid ORDER BY s.rowid")
+    for row in cursor:
+        yield row[0], table.name, row[1:-1], row[-1]
+
+
+def _insert_full_text(db: sqlite_utils.Database, table: Table, batch: list[tuple]) -> None:
+    """(rowid, the full-text columns, their stems) of each row of ``batch``, then emptied."""
+    if not batch:
+        return
+    columns = ", ".join(f'"{column}"' for column in table.full_text)
+    marks = ", ".join("?" * len(batch[0]))
+    db.conn.executemany(f'INSERT INTO "{table.name}_fts" (rowid, {columns}, "{STEMS_COLUMN}") '
+                        f"VALUES ({marks})", batch)
+    batch.clear()
 
 
 def _create_table(db: sqlite_utils.Database, table: Table) -> None:
