@@ -70,8 +70,11 @@ def _show_warnings() -> None:
 
 
 @main.command()
-@click.option("--site-url", default=DEFAULT_PROFILE.base_url, show_default=True,
-              help="Base URL of a site of this CMS: the real one, a mirror, the replica.")
+@click.option("--site-url", "site_urls", multiple=True, metavar="URL|NAME|NAME=URL",
+              help="A site to crawl, repeatable: its base URL (the real one, a mirror, the "
+              "replica), a profile NAME (`les-scop-ouest`), or NAME=URL (that profile served at "
+              f"URL) [default: {DEFAULT_PROFILE.base_url}].")
+@click.option("--all-sites", is_flag=True, help="Crawl every profile's site in one run.")
 @click.option("--archive", "archive_dir", type=click.Path(path_type=Path),
               default=DEFAULT_ARCHIVE, show_default=True, help="Folder of the WARC archive.")
 @click.option("--delay", type=click.FloatRange(min=0), default=None,
@@ -91,10 +94,20 @@ def _show_warnings() -> None:
               "the validators say.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (as `scrapy crawl -s`), e.g. RETRY_TIMES=5.")
+@click.option("--redis", "redis_url", default=None, metavar="redis://HOST:PORT/DB",
+              help="Be a worker of a distributed crawl: every process started with the same "
+              "sites and this Redis shares the crawl, each into its own --archive.")
+@click.option("--worker-id", default=None, metavar="ID",
+              help="With --redis: this worker's name, in its WARC file names [default: the "
+              "host name and a digest of the archive folder, the same on every start].")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(site_url, archive_dir, delay, max_pages, contact, resume, revalidate_after, full,
-          overrides, verbose):
-    """Crawl a site into a WARC archive; a rerun fetches only what changed."""
+def crawl(site_urls, all_sites, archive_dir, delay, max_pages, contact, resume, redis_url,
+          worker_id, revalidate_after, full, overrides, verbose):
+    """Crawl one site or several into a WARC archive; a rerun fetches only what changed."""
+    if all_sites and site_urls:
+        raise UserError("--all-sites ou --site-url, pas les deux (not both)")
+    if worker_id and not redis_url and not resume:
+        raise UserError("--worker-id va avec --redis (goes with --redis)")
     overrides = ((f"REVALIDATE_AFTER_DAYS={revalidate_after}",) if revalidate_after is not None
                  else ()) + (("RECRAWL_FULL=True",) if full else ()) + overrides  # -s wins
     settings = {}
@@ -103,8 +116,9 @@ def crawl(site_url, archive_dir, delay, max_pages, contact, resume, revalidate_a
         if not equals or not name:
             raise UserError(f"--set takes NAME=VALUE, not {override!r}")
         settings[name.strip()] = value
-    result, changes = _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings,
-                                 verbose, contact)
+    result, changes = _run_crawl(list(site_urls), archive_dir, delay, max_pages, resume,
+                                 settings, verbose, contact, all_sites=all_sites,
+                                 redis_url=redis_url, worker=worker_id)
     _print_crawl_report(result, changes)
     _print_changed_urls(changes)
     from scoparchive.crawling.outcome import MAX_PAGES_REASON
@@ -116,8 +130,11 @@ def crawl(site_url, archive_dir, delay, max_pages, contact, resume, revalidate_a
 
 
 @main.command()
-@click.option("--archive", "archive_dir", type=click.Path(path_type=Path),
-              default=DEFAULT_ARCHIVE, show_default=True)
+@click.option("--archive", "archive_dirs", type=click.Path(path_type=Path), multiple=True,
+              default=[DEFAULT_ARCHIVE], show_default=True,
+              help="Archive folder; repeat it to read several as one (the workers' archives "
+              "of a distributed crawl, or the archives of several sites): one database for "
+              "all, a site column in every table.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT,
               show_default=True, help="Output folder (replaced atomically by each build).")
 @click.option("--strict", is_flag=True,
@@ -138,9 +155,9 @@ def crawl(site_url, archive_dir, delay, max_pages, contact, resume, revalidate_a
               help="Longest payload read, in MiB, as stored or once decompressed (default: 32, "
               "as the crawl's): a longer one, a gzip bomb say, is not read, and its page is "
               "kept without content. The crawl's is `-s MAX_PAYLOAD_SIZE=BYTES`.")
-def build(archive_dir, out_dir, strict, thresholds, no_cache, jobs, max_payload_mib):
+def build(archive_dirs, out_dir, strict, thresholds, no_cache, jobs, max_payload_mib):
     """Build SQLite, Parquet and datapackage.json from the archive, with no network."""
-    report = _run_build(archive_dir, out_dir, strict, thresholds, not no_cache, jobs,
+    report = _run_build(list(archive_dirs), out_dir, strict, thresholds, not no_cache, jobs,
                         max_payload_mib and max_payload_mib * 2**20)
     _print_build_report(report)
     if report.skipped:
@@ -170,7 +187,10 @@ def serve(out_dir, port, host, open_browser, archive_dir, wayback):
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--markup",
               type=click.Choice(["drupal", "wordpress", "semantic", "divsoup", "blocktheme"]),
-              default="drupal", show_default=True)
+              default=None, help="The site's own by default (the union's: drupal).")
+@click.option("--profile", "profile", default=DEFAULT_PROFILE.name, show_default=True,
+              metavar="NAME", help="The site served: the union's, or a sister site's "
+              "(les-scop-ouest), with its own texts and CMS flavour.")
 @click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
               help="Serve K times the articles (distinct URLs, dates and texts).")
 @click.option("--edit-fraction", type=click.FloatRange(0, 1), default=0.0, show_default=True,
@@ -178,12 +198,17 @@ def serve(out_dir, port, host, open_browser, archive_dir, wayback):
               "between two crawls.")
 @click.option("--editions", type=click.IntRange(min=1), default=1, show_default=True,
               help="With --edit-fraction: apply editions 1 to N, one after the other.")
-def replica(port, markup, scale, edit_fraction, editions):
+def replica(port, markup, profile, scale, edit_fraction, editions):
     """Serve the replica of the site on 127.0.0.1 (written for tests, not the union's site)."""
     from scoparchive.replica import serve as serve_replica
+    from scoparchive.replica.model import content_dir_for
 
+    try:
+        content_dir_for(profile)
+    except ValueError as error:
+        raise UserError(str(error)) from None
     serve_replica(port, markup=markup, scale=scale, edit_fraction=edit_fraction,
-                  editions=editions)
+                  editions=editions, profile=profile)
 
 
 @main.command()
@@ -310,7 +335,8 @@ def _print_article_diff(article, out) -> None:
 
 # --- the work behind the commands --------------------------------------------------------------
 
-def _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbose, contact=None):
+def _run_crawl(site_urls, archive_dir, delay, max_pages, resume, settings, verbose, contact=None,
+               *, all_sites=False, redis_url=None, worker=None):
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from scoparchive.crawling import CrawlError, crawl
@@ -328,9 +354,11 @@ def _run_crawl(site_url, archive_dir, delay, max_pages, resume, settings, verbos
                             f"{counts['bytes'] / 1024:.0f} KiB · {status} {url}")
 
         try:
-            result = crawl(archive_dir, site_url=site_url, delay=delay, max_pages=max_pages,
-                           resume=resume, log_level="INFO" if verbose else "NONE",
-                           on_response=on_response, settings=settings, contact=contact)
+            result = crawl(archive_dir, sites=site_urls, all_sites=all_sites, delay=delay,
+                           max_pages=max_pages, resume=resume,
+                           log_level="INFO" if verbose else "NONE", on_response=on_response,
+                           settings=settings, contact=contact, redis_url=redis_url,
+                           worker=worker)
         except CrawlError as error:
             raise UserError(str(error)) from error
         return result, summarise_run(result.archive_dir, result.run_id)
@@ -343,7 +371,9 @@ def _print_crawl_report(result, changes) -> None:
     skipped = not_requested(stats)
     table = RichTable(title=f"crawl {result.run_id}", show_header=False)
     for label, value in (
-        ("site", result.site_url),
+        *((("site", result.site_url),) if len(result.sites) <= 1 else
+          (("sites", " ".join(f"{name}={url}" for name, url in result.sites.items())),)),
+        *((("worker", result.worker),) if result.worker else ()),
         ("archive", str(result.archive_dir)),
         ("responses received", str(result.responses)),
         ("  of which 304 not modified", str(stats.get("scoparchive/not_modified", 0))),

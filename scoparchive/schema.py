@@ -138,6 +138,18 @@ def _col(name, type_, description, **options) -> Column:
 URL = "URL canonique de la page (hôte sans www, sans fragment ni paramètre de suivi)."
 
 
+def _site(what: tuple[str, str], facet: bool = True) -> Column:
+    """The column ``site``: the site (its profile's name, ``scoparchive.profiles``) of ``what``
+    (in French, in English). Every table of a build of several sites (one union's, or the
+    network's) has it, right after its key; a facet, and indexed, where researchers compare
+    sites."""
+    return _col("site", "string", f"Site d'union {what[0]}, par le nom de son profil "
+                "(les-scop-idf, les-scop-ouest, scopoccitanie, les-cae) : la colonne qui sépare "
+                "les unions dans une base du réseau. / The union's site "
+                f"{what[1]}, named by its profile.", required=True, facet=facet,
+                example="les-scop-idf")
+
+
 def _archived_url(which: tuple[str, str]) -> Column:
     """The column archived_url, of the capture ``which`` names (in French, in English)."""
     return _col("archived_url", "string", f"La page telle qu'archivée, {which[0]}, rejouée "
@@ -159,6 +171,7 @@ PAGES = Table(
     label_column="title",
     columns=(
         _col("url", "string", URL, required=True),
+        _site(("de la page", "of the page")),
         _col("page_type", "string", "Type trouvé par le classifieur : home (accueil), listing "
              "(liste), article, roundup (recensement), press_listing (liste presse), programme, "
              "static (page fixe), legacy_article (article de l'ancien site) ou "
@@ -195,6 +208,7 @@ ARTICLES = Table(
     label_column="title",
     columns=(
         _col("url", "string", URL, required=True, references="pages.url"),
+        _site(("de l'article", "of the article")),
         _col("page_type", "string", "article, roundup (recensement), programme ou legacy_article "
              "(article de l'ancien site).", facet=True),
         _col("title", "string", "Titre, tel que publié."),
@@ -237,6 +251,8 @@ INITIATIVES = Table(
         _col("id", "string", "Identifiant stable : l'URL de l'article et la position de "
              "l'initiative.",
              required=True),
+        _site(("dont la page de recensement liste l'initiative",
+               "whose roundup page lists the item")),
         _col("article_url", "string", "Page de recensement qui liste l'initiative.", required=True,
              references="articles.url"),
         _col("position", "integer", "Position de l'initiative sur la page, à "
@@ -310,6 +326,15 @@ ORGANIZATIONS = Table(
         _col("id", "string", "Identifiant stable : normalized_name, des tirets à la place des "
              "espaces.",
              required=True, example="mednum"),
+        _col("site", "string", "Le site d'union qui la nomme sur le plus de pages (le premier "
+             "par ordre alphabétique à égalité) ; tous dans sites. Une organisation nommée par "
+             "plusieurs unions est une seule ligne : ses noms sont réunis sur tout le réseau. / "
+             "The union's site naming it on the most pages; every one in sites (an "
+             "organisation is one row across the network).", required=True, facet=True,
+             example="les-scop-idf"),
+        _col("sites", "list<string>", "Tous les sites d'union qui la nomment, par ordre "
+             "alphabétique ; un tableau JSON dans SQLite. / Every union's site naming it.",
+             example='["les-scop-idf", "les-scop-ouest"]'),
         _col("name", "string", "Le nom le plus fréquent, tel qu'écrit dans les titres et les "
              "mentions de forme juridique (le premier en cas d'égalité).", example="La MedNum"),
         _col("normalized_name", "string", "Clé de regroupement : minuscules, sans accents, "
@@ -344,6 +369,7 @@ MENTIONS = Table(
              references="organizations.id"),
         _col("page_url", "string", "La page qui la nomme.", required=True,
              references="pages.url"),
+        _site(("de la page qui la nomme", "of the page naming it")),
         _col("source", "string", "La façon la plus sûre dont la page la nomme : heading (un titre "
              "d'initiative), legal_form (« la Scop X ») ou name_match (un nom connu dans le "
              "texte).",
@@ -367,6 +393,7 @@ CONTACTS = Table(
         _col("value", "string", "Valeur normalisée : adresse électronique en minuscules, téléphone "
              "E.164, URL absolue.",
              required=True),
+        _site(("de la page", "of the page")),
         _col("raw", "string", "Telle qu'écrite sur la page.", example="02.38.84.28.29"),
         _col("context", "string", "La phrase qui l'entoure."),
     ),
@@ -383,6 +410,7 @@ IMAGES = Table(
         _col("page_url", "string", "Page qui montre l'image.", required=True,
              references="pages.url"),
         _col("position", "integer", "Position sur la page, à partir de 1.", required=True),
+        _site(("de la page", "of the page"), facet=False),
         _col("url", "string", "URL absolue de l'image."),
         _col("alt", "string", "Texte alternatif."),
         _col("caption", "string", "Légende."),
@@ -400,6 +428,7 @@ LINKS = Table(
         _col("page_url", "string", "Page qui contient le lien.", required=True,
              references="pages.url"),
         _col("position", "integer", "Position dans le corps, à partir de 1.", required=True),
+        _site(("de la page", "of the page"), facet=False),
         _col("url", "string", "URL absolue de la cible."),
         _col("text", "string", "Texte du lien."),
         _col("internal", "boolean", "Si la cible est sur le même site.", facet=True),
@@ -410,11 +439,20 @@ DEPARTMENTS = Table(
     name="departments",
     title="Départements",
     description="Table de référence des départements français et des collectivités d'outre-mer "
-    "(code officiel géographique de l'Insee), avec les coordonnées de leur préfecture.",
+    "(code officiel géographique de l'Insee), avec les coordonnées de leur préfecture. La même pour "
+    "tous les sites : sa colonne site n'y dit pas d'où vient la ligne, mais quelle union du "
+    "réseau couvre le département. / Reference data, the same for every site: its site column "
+    "names the union covering the department.",
     primary_key=("code",),
     label_column="name",
     columns=(
         _col("code", "string", "Code Insee du département.", required=True, example="2A"),
+        _col("site", "string", "Le site de l'union du réseau qui couvre le département, "
+             "d'après les profils des sites (scoparchive/profiles.yaml) ; vide quand aucune ne le "
+             "couvre. Une table de référence n'est d'aucun site : c'est la seule colonne site "
+             "qui peut être vide. / The site of the network's union covering the department "
+             "(the site profiles' departments); empty when none does.", facet=True,
+             example="les-scop-ouest"),
         _col("name", "string", "Nom du département."),
         _col("region_code", "string", "Code Insee de la région."),
         _col("region_name", "string", "Nom de la région.", facet=True),
@@ -422,7 +460,8 @@ DEPARTMENTS = Table(
         _col("latitude", "number", "Latitude de la préfecture.", unit="degrees"),
         _col("longitude", "number", "Longitude de la préfecture.", unit="degrees"),
         _col("kind", "string", "Département ou collectivité d'outre-mer.", facet=True),
-        _col("in_union", "boolean", "Si l'union le couvre.", facet=True),
+        _col("in_union", "boolean", "Si l'union Île-de-France, Centre-Val de Loire, DOM-TOM "
+             "(les-scop-idf) le couvre.", facet=True),
     ),
 )
 
@@ -437,6 +476,16 @@ CRAWL_RUNS = Table(
         _col("id", "string", "Identifiant de la collecte (aussi dans le warcinfo de chaque fichier "
              "WARC).",
              required=True),
+        _col("site", "string", "Le premier site d'union de la collecte (celui de son "
+             "--site-url, ou de ses pages pour un WARC écrit par un autre outil) ; tous dans "
+             "sites. / The run's first union site; every one in sites.", required=True,
+             facet=True, example="les-scop-idf"),
+        _col("sites", "list<string>", "Tous les sites d'union de la collecte : ceux que son "
+             "compte rendu (runs/<id>.json) nomme, sinon ceux de ses pages ; un tableau JSON "
+             "dans SQLite. Les travailleurs d'une collecte répartie (même identifiant, une "
+             "archive chacun) sont une seule collecte : leurs comptes s'additionnent. / Every "
+             "site of the run; the workers of a distributed run (one id, an archive each) are "
+             "one run, their counts added up.", example='["les-scop-idf", "les-scop-ouest"]'),
         _col("started_at", "datetime", "Début de la collecte (UTC)."),
         _col("finished_at", "datetime", "Dernière capture de la collecte (UTC)."),
         _col("pages_fetched", "integer", "Pages capturées par la collecte, chacune comptée une "
@@ -475,6 +524,7 @@ PAGE_VERSIONS = Table(
         _col("url", "string", URL, required=True, references="pages.url"),
         _col("captured_at", "datetime", "Capture qui a montré ce contenu la première (UTC).",
              required=True),
+        _site(("de la page", "of the page")),
         _col("content_sha256", "string", "SHA-256 du contenu reçu par cette capture "
              "(hexadécimal)."),
         _col("content_fingerprint", "string", "SHA-256 du contenu extrait."),
@@ -503,6 +553,7 @@ ARTICLE_VERSIONS = Table(
         _col("url", "string", URL, required=True, references="pages.url"),
         _col("captured_at", "datetime", "Capture qui a montré cette version la première (UTC).",
              required=True),
+        _site(("de l'article", "of the article")),
         _col("title", "string", "Titre dans cette version."),
         _col("published_date", "date", "Date de publication dans cette version."),
         _col("lead", "string", "Chapô dans cette version."),
@@ -563,6 +614,24 @@ VIEWS: dict[str, str] = {
         from initiatives i, json_each(i.all_departments) j
         join departments d on d.code = j.value
         group by d.region_name order by initiatives desc""",
+    # The network: the sites side by side (a build of one site has one row in each).
+    "initiatives_by_region_and_site": """
+        select d.region_name as region, i.site as site, count(distinct i.id) as initiatives,
+               count(distinct i.article_url) as pages
+        from initiatives i, json_each(i.all_departments) j
+        join departments d on d.code = j.value
+        group by d.region_name, i.site order by d.region_name, initiatives desc, i.site""",
+    "sites_overview": """
+        select p.site as site, count(*) as pages,
+               sum(p.removed_at is null) as pages_online,
+               (select count(*) from articles a where a.site = p.site) as articles,
+               (select count(*) from initiatives i where i.site = p.site) as initiatives,
+               min(p.first_seen) as first_seen, max(p.last_seen) as last_seen
+        from pages p group by p.site order by p.site""",
+    "articles_by_site_and_year": """
+        select site, published_year as year, count(*) as articles, sum(word_count) as words
+        from articles where published_year is not null
+        group by site, published_year order by site, published_year""",
     "articles_by_year": """
         select published_year as year, count(*) as articles, sum(word_count) as words
         from articles where published_year is not null

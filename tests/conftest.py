@@ -157,6 +157,16 @@ def datasette_server(built_replica):
 
 
 #: Fixtures that crawl or build end to end: a test that uses one is slow, marked or not.
+@pytest.fixture(autouse=True)
+def _no_site_left_registered():
+    """A test that registers a site in this process (``profiles.register_site``, a build run
+    in-process) leaves none behind: a later server on the same port would be taken for it."""
+    yield
+    from scoparchive.profiles import clear_registered_sites
+
+    clear_registered_sites()
+
+
 SLOW_FIXTURES = frozenset({"built_replica", "datasette_server"})
 
 
@@ -164,3 +174,44 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    """A Redis of the tests' own, on a free loopback port, kept in memory only (no RDB, no AOF):
+    the URL of its database 0. Fails, not skips, where `redis-server` is missing: CI installs
+    it (.ci/run)."""
+    import shutil
+
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server introuvable (not found): `apt-get install -y redis-server`, "
+                    "as .ci/run does", pytrace=False)
+    folder = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder), "--logfile", str(folder / "redis.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                log = folder / "redis.log"
+                pytest.fail(f"redis-server did not start: "
+                            f"{log.read_text() if log.is_file() else process.returncode}")
+            time.sleep(0.05)
+    client.close()
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -223,7 +223,8 @@ def test_the_search_everything_query_finds_articles_and_initiatives(db, query):
 def test_every_canned_query_runs(built, db):
     story, _ = built
     parameters = {"code": "75", "q": "scop", "url": story.url(story.edited),
-                  "start": "2020-01-01", "end": "2020-12-31"}
+                  "start": "2020-01-01", "end": "2020-12-31", "region": "Île-de-France",
+                  "site": "les-scop-idf"}
     results = {name: db.execute(sql, parameters).fetchall()
                for name, sql in canned_queries().items()}
     assert all(results.values()), [name for name, rows in results.items() if not rows]

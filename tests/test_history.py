@@ -122,7 +122,7 @@ def test_each_run_counts_its_pages_exactly(story):
         "id": "run-1", "started_at": T1, "finished_at": T1 + timedelta(seconds=pages - 1),
         "pages_fetched": pages, "pages_new": pages, "pages_changed": 0, "pages_unchanged": 0,
         "pages_removed": 0, "errors": 0, "warc_files": None, "status": None,
-        "responses": pages}
+        "responses": pages, "site": "les-scop-idf", "sites": ["les-scop-idf"]}
     # Run 2: the home page and the news listing show the new article instead of the removed one
     # (the second listing page keeps its count), the edited article changed; the 503 is an
     # error, not a page fetched.

@@ -125,8 +125,8 @@ LINKS = TABLES_BY_NAME["links"]
 
 
 def link(page: str, position: int) -> dict:
-    return {"page_url": page, "position": position, "url": f"{page}/to/{position}",
-            "text": f"{page} {position}", "internal": True}
+    return {"page_url": page, "position": position, "site": "les-scop-idf",
+            "url": f"{page}/to/{position}", "text": f"{page} {position}", "internal": True}
 
 
 def write(folder: Path, batches: list[list[dict]], base: BaseOutputs | None = None) -> Path:

@@ -59,8 +59,8 @@ TYPED = [
 def index(tmp_path_factory) -> sqlite3.Connection:
     """The articles above, written by the build's writer, searched as the server searches."""
     path = tmp_path_factory.mktemp("search") / "search.db"
-    pages = [{"url": url} for url in ARTICLE_TEXTS]
-    articles = [{"url": url, "title": title, "body_text": body}
+    pages = [{"url": url, "site": "les-scop-idf"} for url in ARTICLE_TEXTS]
+    articles = [{"url": url, "site": "les-scop-idf", "title": title, "body_text": body}
                 for url, (title, body) in ARTICLE_TEXTS.items()]
     write_database(path, {"pages": pages, "articles": articles}, tables=(PAGES, ARTICLES))
     connection = sqlite3.connect(path)

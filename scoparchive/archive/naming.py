@@ -1,7 +1,9 @@
 """WARC file names: `<prefix>-<YYYYmmddHHMMSS>-<run_id>-<serial:05d>.warc.gz`.
 
 A file is written under its final name plus `.open` and renamed when complete, so a final name
-always means a finished file.
+always means a finished file. A worker of a distributed crawl writes under the prefix
+`scoparchive.<worker>` (``worker_prefix``): the workers share the run id, and their files keep
+distinct names when several archives are read as one.
 """
 
 from __future__ import annotations
@@ -35,6 +37,24 @@ class WarcName:
     @property
     def filename(self) -> str:
         return f"{self.prefix}-{self.stamp}-{self.run_id}-{self.serial:05d}{WARC_SUFFIX}"
+
+
+#: The prefix of the files this project writes.
+PREFIX = "scoparchive"
+_WORKER_MARK = "."
+
+
+def worker_prefix(worker: str | None) -> str:
+    """The file name prefix of a worker's WARC files (``PREFIX`` without a worker)."""
+    if not worker:
+        return PREFIX
+    return f"{PREFIX}{_WORKER_MARK}{check_name_part(worker, 'worker id')}"
+
+
+def worker_of(name: WarcName) -> str | None:
+    """The worker that wrote a file of ours, from its prefix; None for a crawl of one process."""
+    head, mark, worker = name.prefix.partition(_WORKER_MARK)
+    return worker if head == PREFIX and mark and worker else None
 
 
 def check_name_part(value: str, what: str) -> str:

@@ -2,11 +2,14 @@
 
 Each WARC file is read once, sequentially; the payload a revisit stands for is read by seeking
 in a second handle kept open for the whole pass (never a file re-opened per record).
+``ArchiveSet`` reads several archive directories as one (the workers' archives of a distributed
+crawl): one ``ArchiveReader`` each, their captures merged in capture order.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
 import io
 import logging
 import os
@@ -16,6 +19,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -277,24 +281,20 @@ class ArchiveReader:
 
         Without bodies, a finished file read once is read again from the archive's capture
         index (``CaptureIndex``): its records' headers, without decompressing the file."""
-        index = self._index() if not bodies else None
         with _Resolver(self, bodies) as resolver:
-            for path in self.warc_files():
-                facts = index.entries(path) if index is not None else None
-                if facts is None:
-                    damage = self._damage_of(path)
-                    facts = self._tolerant(path, self._read_facts(path, bodies, index, damage),
-                                           lambda fact: 1, damage)
-                for run_id, record in facts:
-                    try:
-                        capture = resolver.capture(record, run_id)
-                    except ValueError as error:  # a damaged date, in a record read whole
-                        log.warning("%s at offset %d: capture skipped (%s)", path,
-                                    record.offset, error)
-                        if self.strict:
-                            raise ArchiveError(path, record.offset, str(error)) from error
-                        continue
-                    yield capture
+            yield from _resolved(self.capture_facts(bodies), resolver, self.strict)
+
+    def capture_facts(self, bodies: bool) -> Iterator[tuple[str, RecordFacts]]:
+        """(run id, ``RecordFacts``) of every capture record, in capture order, revisits not
+        resolved (``captures`` resolves them)."""
+        index = self._index() if not bodies else None
+        for path in self.warc_files():
+            facts = index.entries(path) if index is not None else None
+            if facts is None:
+                damage = self._damage_of(path)
+                facts = self._tolerant(path, self._read_facts(path, bodies, index, damage),
+                                       lambda fact: 1, damage)
+            yield from facts
 
     def _read_facts(self, path: Path, bodies: bool, index: CaptureIndex | None,
                     damage: _Damage | None) -> Iterator[tuple[str, RecordFacts]]:
@@ -344,15 +344,142 @@ class ArchiveReader:
                 digests.setdefault(digest, capture.ref())
         return digests, latest
 
+    @property
+    def directories(self) -> tuple[Path, ...]:
+        """The archive folders read (``ArchiveSet`` reads several)."""
+        return (self.directory,)
+
     def read_capture(self, warc_file: str | Path, offset: int) -> Capture:
-        """The capture at a known place (a CDXJ line, a crawl log line). A revisit read this
-        way is not resolved (`resolved=False`): resolution needs the earlier captures."""
-        path = self.directory / warc_file
+        """The capture at a known place (a CDXJ line, a crawl log line): a file of the
+        archive by its name, or by its path. A revisit read this way is not resolved
+        (`resolved=False`): resolution needs the earlier captures."""
+        path = self.directory / warc_file if Path(warc_file).parent == Path(".") \
+            else Path(warc_file)
         with path.open("rb") as fh:
             stored = read_record_at(fh, path, offset, payload=True, max_payload=self.max_payload)
         run_id = _run_id_from_name(path)
         return _Resolver(self, bodies=True).capture(RecordFacts.of(stored), run_id,
                                                      resolve=False)
+
+
+class ArchiveSet:
+    """Several archive folders read as one (the archives of the workers of a distributed
+    crawl, or of several sites): the captures of all of them in capture order (each archive's
+    own order kept, the archives merged by the time of their captures), revisits resolved
+    across archives (a payload stored in one, revisited in another), each archive read by its
+    own ``ArchiveReader`` with its own capture index (``<archive>/.cache/``). ``include_open``:
+    the folders whose ``.open`` files are read (those of no crawl still running)."""
+
+    def __init__(self, directories: Iterable[Path], *, include_open: Iterable[Path] = (),
+                 use_index: bool = True, max_payload: int = MAX_DECODED_PAYLOAD,
+                 strict: bool = False):
+        opened = {Path(directory) for directory in include_open}
+        self.readers = [ArchiveReader(Path(directory), include_open=Path(directory) in opened,
+                                      use_index=use_index, max_payload=max_payload,
+                                      strict=strict)
+                        for directory in directories]
+        if not self.readers:
+            raise ValueError("no archive folder to read")
+        self.max_payload = max_payload
+        self.strict = strict
+
+    @property
+    def directory(self) -> Path:
+        """The first archive folder."""
+        return self.readers[0].directory
+
+    @property
+    def directories(self) -> tuple[Path, ...]:
+        return tuple(reader.directory for reader in self.readers)
+
+    @property
+    def skipped(self) -> dict[Path, str]:
+        return {path: line for reader in self.readers for path, line in reader.skipped.items()}
+
+    def warc_files(self) -> list[Path]:
+        """Every archive's files, in capture order (by their names, as in one archive)."""
+        return sorted((path for reader in self.readers for path in reader.warc_files()),
+                      key=sort_key)
+
+    def runs(self) -> list[RunInfo]:
+        runs: dict[str, RunInfo] = {}
+        for reader in self.readers:
+            for run in reader.runs():
+                known = runs.get(run.run_id)
+                if known is None:
+                    runs[run.run_id] = run
+                    continue
+                known.files.extend(run.files)
+                if run.started_at and (known.started_at is None
+                                       or run.started_at < known.started_at):
+                    known.started_at = run.started_at
+        return sorted(runs.values(), key=lambda run: (run.started_at is None, run.started_at))
+
+    def records(self, *, payloads: bool = False) -> Iterator[StoredRecord]:
+        for reader in self.readers:
+            yield from reader.records(payloads=payloads)
+
+    def captures(self, *, bodies: bool = True) -> Iterator[Capture]:
+        with _Resolver(self, bodies) as resolver:
+            merged = heapq.merge(*(reader.capture_facts(bodies) for reader in self.readers),
+                                 key=_capture_time)
+            yield from _resolved(merged, resolver, self.strict)
+
+    # What a recrawl needs of the archives, as of one archive: read from ``captures``.
+    recrawl_state = ArchiveReader.recrawl_state
+    latest_by_url = ArchiveReader.latest_by_url
+    known_digests = ArchiveReader.known_digests
+
+    def read_capture(self, warc_file: str | Path, offset: int) -> Capture:
+        """The capture at a known place: a file by its path, or by its name in the first
+        archive that holds one so named."""
+        path = Path(warc_file)
+        if path.parent == Path("."):
+            path = next((reader.directory / path for reader in self.readers
+                         if (reader.directory / path).exists()), self.directory / path)
+        return self.readers[0].read_capture(path, offset)
+
+
+def open_archives(directories: Path | Iterable[Path], **options) -> ArchiveReader | ArchiveSet:
+    """An ``ArchiveReader`` of one folder, an ``ArchiveSet`` of several. ``include_open``:
+    a flag for one folder, the folders whose ``.open`` files are read for several."""
+    if isinstance(directories, str | os.PathLike):
+        directories = [directories]
+    directories = [Path(directory) for directory in directories]
+    if len(directories) == 1:
+        include_open = options.pop("include_open", False)
+        if not isinstance(include_open, bool):
+            include_open = directories[0] in {Path(path) for path in include_open}
+        return ArchiveReader(directories[0], include_open=include_open, **options)
+    return ArchiveSet(directories, **options)
+
+
+def _capture_time(item: tuple[str, RecordFacts]) -> datetime:
+    """When a capture was made, to merge archives in capture order; a date that cannot be
+    read sorts first (its capture is skipped, and told, by ``_resolved``)."""
+    try:
+        return parse_warc_date(item[1].date)
+    except ValueError:
+        return _EARLIEST
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _resolved(facts: Iterable[tuple[str, RecordFacts]], resolver: _Resolver,
+              strict: bool) -> Iterator[Capture]:
+    """The captures of capture records, in their order, revisits resolved; a record whose date
+    cannot be read is skipped (strict: raises)."""
+    for run_id, record in facts:
+        try:
+            capture = resolver.capture(record, run_id)
+        except ValueError as error:  # a damaged date, in a record read whole
+            log.warning("%s at offset %d: capture skipped (%s)", record.path, record.offset,
+                        error)
+            if strict:
+                raise ArchiveError(record.path, record.offset, str(error)) from error
+            continue
+        yield capture
 
 
 #: Called with the offset where damage starts, what it is, and the offset where reading goes

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,7 @@ class RunRecord:
     """`runs/<run_id>.json`: what a crawl run was asked to do, and how it ended."""
 
     run_id: str
+    #: The first site's base URL (the only one of a record written before several sites).
     site_url: str
     started_at: str
     #: running, then how it ended (``crawling.outcome``): finished | partial | failed |
@@ -38,6 +39,13 @@ class RunRecord:
     errors: int = 0
     not_requested: int = 0
     bytes_received: int = 0
+    #: Every site of the run, profile name → base URL, in the order given: which profile each
+    #: base URL (a loopback port, a mirror) serves. Empty in a record older than several sites.
+    sites: dict[str, str] = field(default_factory=dict)
+    #: A distributed crawl (``--redis``): this archive's worker, and the Redis shared by the
+    #: workers (its password left out), which ``--resume`` joins again.
+    worker: str | None = None
+    redis_url: str | None = None
 
     def save(self, archive_dir: Path) -> None:
         path = Path(archive_dir) / RUNS_DIR / f"{self.run_id}.json"

@@ -33,7 +33,7 @@ from .model import (
     format_warc_date,
     mime_of,
 )
-from .naming import LOG_DIR, OPEN_SUFFIX, WarcName, check_name_part, make_name
+from .naming import LOG_DIR, OPEN_SUFFIX, WarcName, check_name_part, make_name, worker_prefix
 from .payload import payload_digest
 
 WARC_VERSION = "1.1"
@@ -61,6 +61,11 @@ class ArchiveWriter:
     archived into an identical-payload revisit; `latest_by_url` (url -> latest capture) gives a
     304 answer the capture it refers to. Both come from `ArchiveReader` and are extended as this
     writer goes.
+
+    `sites` (profile name → base URL) go into every file's warcinfo as ``scoparchive-sites:
+    name=url name=url``, so that the archive alone tells which profile each base URL (a loopback
+    port) serves; `worker`, the worker of a distributed crawl, names the files
+    (``naming.worker_prefix``) and goes into the warcinfo as ``scoparchive-worker``.
     """
 
     def __init__(
@@ -78,10 +83,14 @@ class ArchiveWriter:
         latest_by_url: Mapping[str, Any] | None = None,
         crawl_log: bool = True,
         update_index_on_close: bool = True,
+        sites: Mapping[str, str] | None = None,
+        worker: str | None = None,
     ):
         self.directory = Path(directory)
         self.run_id = check_name_part(run_id, "run_id")
-        self.prefix = check_name_part(prefix, "prefix")
+        self.worker = worker
+        self.prefix = check_name_part(worker_prefix(worker) if worker else prefix, "prefix")
+        self.sites = dict(sites or {})
         self.software = software
         self.operator = operator
         self.robots_policy = robots_policy
@@ -339,6 +348,11 @@ class ArchiveWriter:
             "scoparchive-warc-library": f"warcio/{_warcio_version()}",
             "scoparchive-opened-at": format_warc_date(datetime.now(UTC)),
         }
+        if self.sites:
+            fields["scoparchive-sites"] = " ".join(f"{name}={url}"
+                                                   for name, url in self.sites.items())
+        if self.worker:
+            fields["scoparchive-worker"] = self.worker
         fields.update(self.extra_info)
         return fields
 

@@ -76,8 +76,11 @@ def judge(stats: dict, finish_reason: str | None, site_url: str) -> Outcome:
 
 def usable_answers(stats: dict) -> int:
     """Pages the run has something of: answers other than server errors and robots.txt
-    (``scoparchive/usable``), and known pages left unrequested because they did not change."""
-    return stats.get("scoparchive/usable", 0) + not_requested(stats)
+    (``scoparchive/usable``), known pages left unrequested because they did not change, and in
+    a distributed crawl the answers the other workers archived (``scoparchive/usable_elsewhere``:
+    a worker that found nothing left to do did not fail)."""
+    return (stats.get("scoparchive/usable", 0) + not_requested(stats)
+            + stats.get("scoparchive/usable_elsewhere", 0))
 
 
 def not_requested(stats: dict) -> int:

@@ -95,6 +95,10 @@ class CrawlSession:
         else:
             self.run = RunRecord(self.run_id, spider.profile.base_url,
                                  datetime.now(UTC).isoformat())
+        settings = self.crawler.settings
+        self.run.sites = spider.sites.record()
+        self.run.worker = settings.get("CRAWL_WORKER") or None
+        self.run.redis_url = settings.get("CRAWL_REDIS_SHOWN") or None
         self.run.save(self.directory)
         self.state = RecrawlState(self.directory, resumed.run_id if resumed else None)
         if self.state.reader.skipped:
@@ -111,6 +115,8 @@ class CrawlSession:
             latest_by_url=self.state.latest,
             extra_info={"site": spider.profile.base_url,
                         "user-agent": self.crawler.settings.get("USER_AGENT")},
+            sites=spider.sites.record(),
+            worker=self.run.worker,
         )
         self.crawler.stats.set_value("scoparchive/run_id", self.run_id)
 
@@ -137,7 +143,7 @@ class CrawlSession:
     def _record_end(self, reason: str) -> None:
         """The run record says how the run ended, with the counts the report gives."""
         stats = self.crawler.stats.get_stats()
-        outcome = judge(stats, reason, self.run.site_url)
+        outcome = judge(stats, reason, " ".join(self.run.sites.values()) or self.run.site_url)
         run = self.run
         run.status, run.message, run.finish_reason = outcome.status, outcome.message, reason
         run.finished_at = datetime.now(UTC).isoformat()

@@ -81,6 +81,8 @@ RECRAWL_FULL = False
 EXTENSIONS = {
     "scoparchive.crawling.session.CrawlSession": 0,
     "scoparchive.crawling.middlewares.dropped.DroppedUrls": 1,
+    # Off without REDIS_URL: a crawl of one process.
+    "scoparchive.crawling.distributed.DistributedCrawl": 2,
 }
 SPIDER_MIDDLEWARES = {
     # Links too deep are told, not only dropped; too long ones are checked by the downloader
@@ -90,8 +92,12 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     # Last on the way out: known pages wait for their sitemap lastmod.
     "scoparchive.crawling.middlewares.lastmod_wait.LastmodWaitMiddleware": 10,
+    # A distributed crawl's request is done once all the above is queued (off without Redis).
+    "scoparchive.crawling.middlewares.inflight.InFlightSpiderMiddleware": 5,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # A distributed crawl's request that failed with no response is done (off without Redis).
+    "scoparchive.crawling.middlewares.inflight.InFlightDownloaderMiddleware": 1,
     # Scope is checked on every request, redirects included, before anything is sent.
     "scoparchive.crawling.middlewares.scope.ScopeMiddleware": 60,
     # Then the URLs that are traps or cannot be asked, before robots.txt is even read.
@@ -123,3 +129,18 @@ ARCHIVE_MAX_FILE_SIZE = 100 * 2**20
 CRAWL_RESUME = False
 ARCHIVE_OPERATOR = DEFAULT_PROFILE.contact_url
 SITE_PROFILE = DEFAULT_PROFILE.name
+# The sites of a crawl of several (``scoparchive crawl --site-url A --site-url B``, or
+# `scrapy crawl site -s SITES="NAME=URL NAME=URL"`), as --site-url takes them; empty: SITE_URL,
+# else SITE_PROFILE.
+SITES: list[str] = []
+
+# A distributed crawl (crawling/distributed.py): `scoparchive crawl --redis URL` sets REDIS_URL,
+# the crawl id, the run and the worker, and the scrapy-redis scheduler. A worker silent for
+# REDIS_WORKER_TIMEOUT seconds is taken for dead (its requests in flight go back to the queue);
+# an idle worker looks at the shared queue every REDIS_POLL_INTERVAL seconds.
+REDIS_URL = None
+REDIS_WORKER_TIMEOUT = 30.0
+REDIS_POLL_INTERVAL = 0.5
+# A response archived is kept in Redis until the spider has done with it, so that another worker
+# goes on from it if this one dies meanwhile; a larger one would be downloaded again.
+REDIS_MAX_REPLAYED_SIZE = 16 * 2**20

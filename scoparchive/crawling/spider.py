@@ -12,6 +12,10 @@ its links alone.
 
 Seeds (the home page, the sitemaps and their entries) have depth 0: DEPTH_LIMIT counts the
 links followed from them.
+
+One spider crawls one site or several (``sites.py``): each site's robots.txt, sitemaps and home
+page are its seeds, the scope is the union of the sites', and each page is read with the
+profile of the site serving it.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from scrapy.utils.sitemap import Sitemap
 from scoparchive.archive.model import HTML_TYPES
 from scoparchive.crawling.middlewares.dropped import DroppedUrls
 from scoparchive.crawling.middlewares.robots import ROBOTS_REQUEST
+from scoparchive.crawling.sites import Sites
 from scoparchive.pages import parse_page
-from scoparchive.profiles import PROFILES, profile_for_url
-from scoparchive.urls import canonical_url, in_scope, is_loopback
+from scoparchive.profiles import PROFILES, SiteProfile, profile_for_url
+from scoparchive.urls import is_loopback
 
 _HTML_TYPES = tuple(media_type.encode() for media_type in HTML_TYPES)
 ARCHIVED_ASSET_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
@@ -49,12 +54,20 @@ logger = logging.getLogger(__name__)
 class SiteSpider(scrapy.Spider):
     name = "site"
 
-    def __init__(self, site_url: str | None = None, profile: str | None = None, **kwargs):
+    def __init__(self, site_url: str | None = None, profile: str | None = None,
+                 sites: list[str] | str | None = None, **kwargs):
         super().__init__(**kwargs)
         self._profile_name = profile
         self._site_url = site_url
-        #: URL → lastmod, from the sitemaps; read by the recrawl middleware.
+        self._sites = sites.split() if isinstance(sites, str) else sites
+        #: URL → lastmod, from the sitemaps; read by the recrawl middleware (``lastmod_of``).
         self.sitemap_lastmod: dict[str, str] = {}
+        #: Where a distributed crawl shares the lastmods its workers read (``distributed.py``):
+        #: an object with ``get(url)`` and ``put(url, lastmod)``, or None.
+        self.shared_lastmods = None
+        #: Where a distributed crawl keeps each host's delay for all its workers: an object
+        #: with ``set_host_delay(netloc, seconds)``, or None.
+        self.shared_delays = None
         self._sitemaps_requested: set[str] = set()
         self._pending_sitemaps = 0
         self._max_sitemaps = 0
@@ -62,30 +75,51 @@ class SiteSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        site_url = spider._site_url or crawler.settings.get("SITE_URL")
-        if spider._profile_name:
-            profile = PROFILES[spider._profile_name]
-            spider.profile = profile.with_base_url(site_url) if site_url else profile
-        elif site_url:
-            spider.profile = profile_for_url(site_url)
-        else:
-            spider.profile = PROFILES[crawler.settings.get("SITE_PROFILE")]
+        spider.sites = spider._sites_to_crawl(crawler.settings)
+        #: The first site: the one of a crawl of one site.
+        spider.profile = spider.sites.first
         spider._set_default_delay(crawler.settings)
         spider._max_sitemaps = crawler.settings.getint("MAX_SITEMAPS")
         crawler.signals.connect(spider._give_up_stalled_sitemaps, signal=signals.spider_idle)
         crawler.signals.connect(spider._report_delay, signal=signals.spider_opened)
         return spider
 
+    def _sites_to_crawl(self, settings) -> Sites:
+        """`-a sites="NAME=URL …"`, the SITES setting (`scoparchive crawl`), `-a profile=NAME`
+        with or without `-a site_url=URL`, or SITE_URL, or the SITE_PROFILE setting."""
+        texts = self._sites or settings.getlist("SITES")
+        if texts:
+            return Sites.parse(texts)
+        site_url = self._site_url or settings.get("SITE_URL")
+        if self._profile_name:
+            profile = PROFILES[self._profile_name]
+            return Sites((profile.with_base_url(site_url) if site_url else profile,))
+        if site_url:
+            return Sites((profile_for_url(site_url),))
+        return Sites((PROFILES[settings.get("SITE_PROFILE")],))
+
     def _set_default_delay(self, settings) -> None:
-        """No delay between requests to a site on this machine (the replica), whichever way the
-        crawl was started, `scrapy crawl` or `scoparchive crawl`: the settings' floor stays for
-        every other host. At the spider's priority, so that `-s DOWNLOAD_DELAY=N` or
-        `scoparchive crawl --delay N` still decide."""
-        if is_loopback(self.profile.base_url):
+        """No delay between requests to sites on this machine (the replica), whichever way the
+        crawl was started, `scrapy crawl` or `scoparchive crawl`: the settings' floor stays as
+        soon as one site is elsewhere. At the spider's priority, so that `-s DOWNLOAD_DELAY=N`
+        or `scoparchive crawl --delay N` still decide."""
+        if all(is_loopback(site.base_url) for site in self.sites.profiles):
             settings.set("DOWNLOAD_DELAY", 0.0, priority="spider")
             if settings.getpriority("DOWNLOAD_DELAY") == SETTINGS_PRIORITIES["spider"]:
                 self.logger.info("%s is on this machine: no delay between requests "
-                                 "(-s DOWNLOAD_DELAY=N sets one)", self.profile.base_url)
+                                 "(-s DOWNLOAD_DELAY=N sets one)", self.sites.describe())
+
+    def site_of(self, url: str) -> SiteProfile:
+        """The site serving ``url``; the first for a URL out of every site (never crawled)."""
+        return self.sites.site_of(url) or self.profile
+
+    def lastmod_of(self, url: str) -> str | None:
+        """The sitemap lastmod of ``url``, read by this process or, in a distributed crawl,
+        by another worker."""
+        lastmod = self.sitemap_lastmod.get(url)
+        if lastmod is None and self.shared_lastmods is not None:
+            lastmod = self.shared_lastmods.get(url)
+        return lastmod
 
     def _report_delay(self, spider):
         self.crawler.stats.set_value("scoparchive/download_delay",
@@ -93,9 +127,10 @@ class SiteSpider(scrapy.Spider):
 
     async def start(self):
         # The robots middleware reads its rules from this answer: robots.txt is fetched once.
-        yield scrapy.Request(urljoin(self.profile.base_url, "robots.txt"),
-                             callback=self.parse_robots, errback=self.robots_failed,
-                             priority=100, meta={ROBOTS_REQUEST: True})
+        for site in self.sites.profiles:
+            yield scrapy.Request(urljoin(site.base_url, "robots.txt"),
+                                 callback=self.parse_robots, errback=self.robots_failed,
+                                 priority=100, meta={ROBOTS_REQUEST: True})
 
     @property
     def sitemaps_pending(self) -> bool:
@@ -103,6 +138,7 @@ class SiteSpider(scrapy.Spider):
         return self._pending_sitemaps > 0
 
     def parse_robots(self, response: Response):
+        site = self.site_of(response.url)
         sitemaps = []
         if response.status == 200:
             # Decoded as Scrapy's RobotsTxtMiddleware decodes it, whatever the Content-Type.
@@ -110,9 +146,9 @@ class SiteSpider(scrapy.Spider):
             sitemaps = [urljoin(response.url, url.strip()) for url in robots.sitemaps]
             self._honour_crawl_delay(robots, response.url)
         yield from self._request_sitemaps(
-            sitemaps or [urljoin(self.profile.base_url, "sitemap.xml")], referrer=response.url
+            sitemaps or [urljoin(site.base_url, "sitemap.xml")], referrer=response.url
         )
-        yield from self._follow(self.profile.base_url, self.parse, seed=True)
+        yield from self._follow(site.base_url, self.parse, seed=True)
 
     def _honour_crawl_delay(self, robots: Protego, robots_url: str) -> None:
         """A Crawl-delay longer than ours slows the crawl of that host down to it."""
@@ -121,17 +157,22 @@ class SiteSpider(scrapy.Spider):
         if not asked:
             return
         downloader = self.crawler.engine.downloader
-        host = urlsplit(robots_url).hostname or ""
+        # The download slot of a host is its netloc (middlewares/host_concurrency.py).
+        host = urlsplit(robots_url).netloc
         delay = max(float(asked), self.crawler.settings.getfloat("DOWNLOAD_DELAY"))
+        self.crawler.stats.set_value("scoparchive/crawl_delay", delay)
+        if self.shared_delays is not None:  # a distributed crawl: for every worker
+            self.shared_delays.set_host_delay(host, delay)
+            return
         # Slots are made afresh after a minute idle: the per-slot settings keep the delay.
         downloader.per_slot_settings.setdefault(host, {})["delay"] = delay
         if host in downloader.slots:
             downloader.slots[host].delay = max(downloader.slots[host].delay, delay)
-        self.crawler.stats.set_value("scoparchive/crawl_delay", delay)
 
     def robots_failed(self, failure):
-        yield from self._request_sitemaps([urljoin(self.profile.base_url, "sitemap.xml")])
-        yield from self._follow(self.profile.base_url, self.parse, seed=True)
+        site = self.site_of(failure.request.url)
+        yield from self._request_sitemaps([urljoin(site.base_url, "sitemap.xml")])
+        yield from self._follow(site.base_url, self.parse, seed=True)
 
     def parse_sitemap(self, response: Response):
         nested = []
@@ -142,8 +183,9 @@ class SiteSpider(scrapy.Spider):
                 self.logger.warning("unreadable sitemap: %s (%s)", response.url, error)
                 self.crawler.stats.inc_value("scoparchive/unreadable_sitemaps")
             else:
+                site = self.site_of(response.url)
                 for entry in sitemap:
-                    url = canonical_url(entry.get("loc", ""), self.profile)
+                    url = self.sites.canonical(entry.get("loc", ""), site)
                     if url is None:
                         continue
                     if sitemap.type == "sitemapindex":
@@ -151,6 +193,8 @@ class SiteSpider(scrapy.Spider):
                         continue
                     if entry.get("lastmod"):
                         self.sitemap_lastmod[url] = entry["lastmod"]
+                        if self.shared_lastmods is not None:
+                            self.shared_lastmods.put(url, entry["lastmod"])
                     yield from self._follow(url, self.parse, referrer=response.url, seed=True)
         yield from self._request_sitemaps(nested, referrer=response.url)
         self._sitemap_answered()
@@ -181,7 +225,7 @@ class SiteSpider(scrapy.Spider):
         page = parse_page(
             response.url,
             response.body,
-            profile=self.profile,
+            profile=self.site_of(response.url),
             content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
         )
         yield page
@@ -228,10 +272,11 @@ class SiteSpider(scrapy.Spider):
     def _follow(self, url: str, callback, referrer: str | None = None, *, seed: bool = False):
         """The request of a link (``seed``: of a page found otherwise, depth 0), if it is a
         web URL; one out of the site's scope is told, not requested."""
-        canonical = canonical_url(url, self.profile)
+        found_on = self.site_of(referrer) if referrer else None
+        canonical = self.sites.canonical(url, found_on)
         if canonical is None:
             return
-        if not in_scope(canonical, self.profile):
+        if not self.sites.in_scope(canonical):
             DroppedUrls.of(self.crawler).drop(canonical, "out-of-scope", referrer=referrer)
             return
         if callback == self.parse and canonical.lower().endswith(ARCHIVED_ASSET_SUFFIXES):

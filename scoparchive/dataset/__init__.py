@@ -1,9 +1,12 @@
 """The datasets: the archive replayed into typed records, with no network.
 
+- ``archives``: several archives read as one, and the sites their runs crawled (registered
+  before any parse: a loopback replica's pages are its site's);
 - ``replay``: the archive's captures in capture order, each payload parsed once (in a pool of
   processes), into the site's history;
 - ``history``: the pages' states and versions, a new version only when the content changes;
-- ``cache``: the parse cache in the archive folder, keyed by the parser version;
+- ``cache``: the parse cache in the archive folder (in each archive's, for several), keyed by
+  the parser version and the site profile;
 - ``fragments``: the rows one parsed page gives, cached with its parse;
 - ``records``: the rows of every table, from the history;
 - ``organizations``: the cooperatives the site names, merged across pages;

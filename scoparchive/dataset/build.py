@@ -17,7 +17,7 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -28,8 +28,11 @@ from scoparchive.archive import ArchiveReader
 from scoparchive.archive.lock import crawl_running
 from scoparchive.archive.naming import LOG_DIR, open_warcs
 from scoparchive.archive.payload import MAX_DECODED_PAYLOAD
+from scoparchive.archive.reader import ArchiveSet, open_archives
+from scoparchive.archive.runs import RUNS_DIR
 from scoparchive.archive.writer import fsync_path
-from scoparchive.dataset.cache import ParseCache, parser_version
+from scoparchive.dataset.archives import SiteConflict, archive_sites, merged_records
+from scoparchive.dataset.cache import ParseCache, ParseCaches, parser_version
 from scoparchive.dataset.drift import Alarm, AlarmSettings, find_alarms
 from scoparchive.dataset.history import History
 from scoparchive.dataset.records import crawl_run_rows, iter_rows
@@ -110,7 +113,7 @@ STRICT_ALARMS_NAMED = 3
 
 
 def build(
-    archive_dir: Path,
+    archive_dir: Path | Sequence[Path],
     out_dir: Path,
     *,
     strict: bool = False,
@@ -130,14 +133,44 @@ def build(
     this, as stored or once decoded, is not read (its page is kept, without content), whatever a
     server sent.
 
+    ``archive_dir``: an archive folder, or several read as one (``ArchiveSet``: the archives of
+    the workers of a distributed crawl, or of several sites), each keeping its own parse cache
+    and capture index. The sites their runs crawled are registered first
+    (``dataset.archives``): a loopback replica's pages are its site's.
+
     A damaged or unreadable WARC file costs only what it holds past the damage
     (``ArchiveReader``): the report lists it in ``skipped``; ``strict`` fails instead. The
     ``.open`` files of a crawl that was killed are read up to their last complete record; those
     of a crawl still running are left for the next build."""
     started = time.monotonic()
-    archive_dir, out_dir = Path(archive_dir), Path(out_dir)
+    archive_dirs = _archive_dirs(archive_dir)
+    out_dir = Path(out_dir)
     _check_out(out_dir)
-    reader = _open_archive(archive_dir, strict, max_payload)
+    reader = _open_archive(archive_dirs, strict, max_payload)
+    try:
+        # Before any parse and before the pool of processes starts: they inherit them.
+        with archive_sites(merged_records(archive_dirs).values()):
+            return _build_locked(reader, archive_dirs, out_dir, strict, thresholds_path,
+                                 metadata_template, on_capture, use_cache, jobs, started)
+    except SiteConflict as error:
+        raise BuildError(str(error)) from error
+
+
+def _archive_dirs(archive_dir: Path | Sequence[Path]) -> list[Path]:
+    """The archive folders of a build, each once, in the order given."""
+    if isinstance(archive_dir, str | os.PathLike):
+        archive_dir = [archive_dir]
+    folders = list(dict.fromkeys(Path(folder) for folder in archive_dir))
+    if not folders:
+        raise BuildError("no archive folder given; run `scoparchive crawl` first")
+    return folders
+
+
+def _build_locked(reader: ArchiveReader | ArchiveSet, archive_dirs: list[Path], out_dir: Path,
+                  strict: bool, thresholds_path: Path | None, metadata_template: Path | None,
+                  on_capture: Callable[[int], None] | None, use_cache: bool, jobs: int | None,
+                  started: float) -> BuildReport:
+    archive_dir = archive_dirs[0]
     with _build_lock(out_dir):
         inputs = build_inputs(reader, thresholds_path, metadata_template)
         kept = _kept_build(out_dir, inputs) if use_cache else None
@@ -149,7 +182,7 @@ def build(
             if strict and (report.completeness_failures or report.alarms):
                 raise BuildError(_strict_message(report.completeness_failures, report.alarms))
             return report
-        cache = ParseCache.for_archive(archive_dir) if use_cache else None
+        cache = _parse_cache(archive_dirs) if use_cache else None
         # The parser and its cache stay open until the tables are written: the history holds
         # summaries of the pages, and the rows load each page from the cache when they need it.
         parser = ArchivedPageParser(reader, cache, jobs=jobs or default_jobs())
@@ -174,9 +207,17 @@ def build(
     return report
 
 
+def _parse_cache(archive_dirs: list[Path]) -> ParseCache | ParseCaches | None:
+    """The archive's parse cache, or each archive's (``ParseCaches``)."""
+    if len(archive_dirs) == 1:
+        return ParseCache.for_archive(archive_dirs[0])
+    return ParseCaches.for_archives(archive_dirs)
+
+
 def _build_from(history: History, out_dir: Path, strict: bool, thresholds_path: Path | None,
                 metadata_template: Path | None, archive_dir: Path,
-                memo: ParseCache | None, mapper: Callable, inputs: str) -> BuildReport:
+                memo: ParseCache | ParseCaches | None, mapper: Callable, inputs: str
+                ) -> BuildReport:
     if not history.pages:
         raise BuildError(f"{archive_dir}: the archive holds no HTML page with content")
     completeness = Completeness()
@@ -192,7 +233,7 @@ def _build_from(history: History, out_dir: Path, strict: bool, thresholds_path: 
     if strict and (failures or alarms):
         raise BuildError(_strict_message(failures, alarms))
 
-    profile = profile_for_url(next(iter(history.pages)))
+    profile = _dataset_profile(history)
     run_ids = [row["id"] for row in crawl_run_rows(history)]
     build_dir = _new_build_dir(out_dir)
     try:
@@ -227,6 +268,39 @@ def _build_from(history: History, out_dir: Path, strict: bool, thresholds_path: 
     return report
 
 
+#: What a build of several sites is named (its database, its data package): the network.
+NETWORK_NAME = "reseau"
+NETWORK_TITLE = ("Réseau des unions régionales des Scop et Scic (network of the regional "
+                 "unions of worker cooperatives)")
+
+
+@dataclass(frozen=True)
+class DatasetProfile:
+    """What names a build: its site's profile, or the network's for a build of several
+    sites."""
+
+    name: str
+    title: str
+    base_url: str
+    licence: str
+    #: Site name -> base URL of every site in the build, in order of name.
+    sites: dict[str, str]
+
+
+def _dataset_profile(history: History) -> DatasetProfile:
+    """The build's name and source: its one site's (a build of one union stays as it always
+    was), or the network's when its pages are of several sites."""
+    profiles_by_site = {}
+    for url in history.pages:
+        profile = profile_for_url(url)
+        profiles_by_site.setdefault(profile.name, profile)
+    sites = {name: profiles_by_site[name].base_url for name in sorted(profiles_by_site)}
+    first = profile_for_url(next(iter(history.pages)))
+    if len(sites) == 1:
+        return DatasetProfile(first.name, first.title, first.base_url, first.licence, sites)
+    return DatasetProfile(NETWORK_NAME, NETWORK_TITLE, first.base_url, first.licence, sites)
+
+
 # --- a build kept when nothing it depends on changed ---------------------------------------
 
 #: In each build folder: the digest of the build's inputs and its report.
@@ -235,15 +309,23 @@ BUILD_FILE = "build.json"
 
 def build_inputs(reader: ArchiveReader, thresholds_path: Path | None,
                  metadata_template: Path | None) -> str:
-    """A digest of everything the datasets are made of: the archive's finished WARC files and
-    crawl logs (name, size, modification time), the thresholds and the Datasette template, and
-    the code of the whole package (its sources and data), and the payload bound."""
+    """A digest of everything the datasets are made of: every archive's finished WARC files,
+    crawl logs and run records (name, size, modification time), the thresholds and the
+    Datasette template, and the code of the whole package (its sources and data), and the
+    payload bound."""
     digest = hashlib.sha256(f"max_payload={reader.max_payload}\0".encode())
-    log_dir = reader.directory / LOG_DIR
-    logs = sorted(log_dir.iterdir()) if log_dir.is_dir() else []
-    for path in [*reader.warc_files(), *logs]:
-        stat = path.stat()
-        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    several = len(reader.directories) > 1
+    for directory in reader.directories:
+        if several:  # one archive's digest stays what it was before builds read several
+            digest.update(f"archive={directory.resolve()}\0".encode())
+        log_dir = directory / LOG_DIR
+        logs = sorted(log_dir.iterdir()) if log_dir.is_dir() else []
+        warcs = [path for path in reader.warc_files() if path.parent == directory]
+        # The run records too: they name the sites each run crawled (``dataset.archives``).
+        records = sorted((directory / RUNS_DIR).glob("*.json"))
+        for path in [*warcs, *logs, *records]:
+            stat = path.stat()
+            digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     for path in (thresholds_path, metadata_template or REPO_METADATA_TEMPLATE):
         digest.update(Path(path).read_bytes() if path else b"default")
         digest.update(b"\0")
@@ -297,26 +379,34 @@ def _strict_message(failures: list[str], alarms: list[Alarm]) -> str:
     return " | ".join(parts)
 
 
-def _open_archive(archive_dir: Path, strict: bool = False,
-                  max_payload: int = MAX_DECODED_PAYLOAD) -> ArchiveReader:
-    if not archive_dir.is_dir():
-        raise BuildError(f"{archive_dir}: no such archive folder; run `scoparchive crawl` first")
-    running = crawl_running(archive_dir)
-    reader = ArchiveReader(archive_dir, include_open=not running, strict=strict,
+def _open_archive(archive_dirs: list[Path], strict: bool = False,
+                  max_payload: int = MAX_DECODED_PAYLOAD) -> ArchiveReader | ArchiveSet:
+    """The archive, or the archives read as one. The ``.open`` files of a crawl still running
+    in a folder are left for the next build."""
+    readable = []
+    for archive_dir in archive_dirs:
+        if not archive_dir.is_dir():
+            raise BuildError(f"{archive_dir}: no such archive folder; "
+                             "run `scoparchive crawl` first")
+        running = crawl_running(archive_dir)
+        left_open = open_warcs(archive_dir)
+        if left_open and running:
+            log.warning("%s: a crawl is writing the archive; what it has not finished (%d "
+                        "file(s)) is for the next build", archive_dir, len(left_open))
+        for path in left_open if not running else ():
+            log.warning("%s: left by a crawl that did not finish (killed?): read up to its last "
+                        "complete record; `scoparchive crawl --resume` finishes it", path)
+        if not running:
+            readable.append(archive_dir)
+    reader = open_archives(archive_dirs, include_open=readable, strict=strict,
                            max_payload=max_payload)
-    left_open = open_warcs(archive_dir)
-    if left_open and running:
-        log.warning("%s: a crawl is writing the archive; what it has not finished (%d file(s)) "
-                    "is for the next build", archive_dir, len(left_open))
-    for path in left_open if not running else ():
-        log.warning("%s: left by a crawl that did not finish (killed?): read up to its last "
-                    "complete record; `scoparchive crawl --resume` finishes it", path)
     if not reader.warc_files():
-        raise BuildError(f"{archive_dir}: the archive holds no WARC file; run `scoparchive crawl`")
+        where = archive_dirs[0] if len(archive_dirs) == 1 else ", ".join(map(str, archive_dirs))
+        raise BuildError(f"{where}: the archive holds no WARC file; run `scoparchive crawl`")
     return reader
 
 
-def _write_outputs(build_dir: Path, out_dir: Path, profile, history: History,
+def _write_outputs(build_dir: Path, out_dir: Path, profile: DatasetProfile, history: History,
                    run_ids: list[str], metadata_template: Path | None, memo: ParseCache | None,
                    mapper: Callable) -> tuple[Path, dict[str, int], int]:
     """The tables (Parquet and SQLite, streamed: ``iter_rows``), datapackage.json and
@@ -328,6 +418,7 @@ def _write_outputs(build_dir: Path, out_dir: Path, profile, history: History,
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     provenance = {
         "source_site": profile.base_url,
+        "sites": profile.sites,
         "crawl_runs": run_ids,
         "licence": profile.licence,
         "software": f"scoparchive {__version__}",
@@ -348,13 +439,19 @@ def _write_outputs(build_dir: Path, out_dir: Path, profile, history: History,
         row_counts = writer.close()
     finally:
         pages_state.close()
+    several = len(profile.sites) > 1
     write_datapackage(
         build_dir / "datapackage.json",
         name=profile.name,
         title=profile.title,
-        description=f"Pages, articles, initiatives and history of {profile.base_url}, "
-        "rebuilt from its web archive by scoparchive.",
+        description=(f"Pages, articles, initiatives and history of {profile.base_url}, "
+                     "rebuilt from its web archive by scoparchive.") if not several else (
+            "Pages, articles, initiatives and history of the sites of "
+            f"{', '.join(profile.sites)} ({', '.join(profile.sites.values())}), rebuilt from "
+            "their web archives by scoparchive: one database for the network, the column "
+            "site in every table."),
         site_url=profile.base_url,
+        sites=profile.sites,
         licence={"name": "etalab-2.0", "title": "Licence Ouverte / Open Licence 2.0",
                  "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
         tables=TABLES,

@@ -3,8 +3,9 @@
 Parsing is most of a build's time, and a recrawl brings few new payloads (identical ones become
 revisits of the same digest), so a rebuild after a small recrawl parses only what is new. An entry
 is keyed by what the page objects read: the URL (it decides the page type and resolves links),
-the payload digest, the Content-Type header (its charset decodes the bytes), and the parser
-version. The parser version is a digest of the parser's own source and data files and of the
+the payload digest, the Content-Type header (its charset decodes the bytes), the site profile
+the URL is parsed with (one address may serve another site in another build: a loopback port
+of the replica, ``profiles.register_site``), and the parser version. The parser version is a digest of the parser's own source and data files and of the
 libraries it parses with, so any change to the parser invalidates the cache without anyone
 remembering to bump a number.
 
@@ -24,6 +25,7 @@ import importlib
 import json
 import logging
 import sqlite3
+import tempfile
 import zlib
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
@@ -34,6 +36,7 @@ from scoparchive.dataset.fragments import page_fragments, read_fragments
 from scoparchive.dataset.history import Parsed
 from scoparchive.items import ParsedPage
 from scoparchive.pipelines.completeness import PageSummary, summarise
+from scoparchive.profiles import profile_for_url
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +44,12 @@ CACHE_DIR = ".cache"
 CACHE_FILE = "parsed-pages.sqlite"
 #: The layout of the cache file; a file of another layout is emptied. Bump it too when the build
 #: changes what it hands to the page objects (``replay.ArchivedPageParser``).
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 #: What a parse depends on, relative to the package: the page objects, the text helpers, the
 #: records they fill, the site profiles and the reference data (department names, communes);
 #: and what is cached with it: the page's rows (``dataset.fragments``, which read the schema)
 #: and its summary (``pipelines.completeness``).
-PARSER_SOURCES = ("pages", "text", "items.py", "profiles.py", "geo.py", "data",
+PARSER_SOURCES = ("pages", "text", "items.py", "profiles.py", "profiles.yaml", "geo.py", "data",
                   "dataset/fragments.py", "pipelines/completeness.py", "schema.py")
 #: Third-party libraries whose upgrade may change what a page parses to.
 PARSER_LIBRARIES = ("lxml", "cssselect", "phonenumbers", "extruct", "trafilatura", "htmldate")
@@ -95,12 +98,15 @@ def cache_path(archive_dir: Path) -> Path:
     return Path(archive_dir) / CACHE_DIR / CACHE_FILE
 
 
+#: The key of an entry: payload digest, URL, Content-Type, site profile (``cache_key``).
+CacheKey = tuple[str, str, str, str]
 #: The key of an entry without a payload digest: kept for the capture that made it only.
-_UNKEYED = ("", "", "")
+_UNKEYED = ("", "", "", "")
 
 
 class ParseCache:
-    """Parsed pages by (parser version, payload digest, URL, Content-Type), in one SQLite file.
+    """Parsed pages by (parser version, payload digest, URL, Content-Type, site profile), in one
+    SQLite file.
 
     An entry holds the page's content fingerprint, the payload's SHA-256, the page's summary
     (``PageSummary``) and its rows (``dataset.fragments``), compressed: what a build reads of a
@@ -117,11 +123,11 @@ class ParseCache:
         self.path = Path(path)
         self.version = version or parser_version()
         #: Entries not yet written, readable at once (a revisit later in the same replay).
-        self._pending: dict[tuple[str, str, str], tuple[str, str, str, bytes]] = {}
+        self._pending: dict[CacheKey, tuple[str, str, str, bytes]] = {}
         #: (fingerprint, body sha256, summary) of the keys of the window being replayed
         #: (``read_ahead``): one query per window instead of two per capture.
-        self._ahead: dict[tuple[str, str, str], tuple[str, str, str]] = {}
-        self._ahead_before: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+        self._ahead: dict[CacheKey, tuple[str, str, str]] = {}
+        self._ahead_before: dict[CacheKey, tuple[str, str, str]] = {}
         self._derived_pending: dict[tuple[str, str, str], bytes] = {}
         #: The context of each kind of derived result used by this build.
         self._contexts: dict[str, str] = {}
@@ -158,10 +164,11 @@ class ParseCache:
         return Parsed(fingerprint, body_sha256, PageSummary.from_dict(json.loads(summary)),
                       functools.partial(_no_page, key), load_fragments)
 
-    def has(self, key: tuple[str, str, str]) -> bool:
+    def has(self, key: CacheKey, home: Path | None = None) -> bool:
+        """Whether the cache holds the entry of ``key`` (``home``: for ``ParseCaches``)."""
         return key in self._pending or key in self._ahead or self._select("1", key) is not None
 
-    def read_ahead(self, keys: set[tuple[str, str, str]]) -> None:
+    def read_ahead(self, keys: set[CacheKey]) -> None:
         """Reads the entries of ``keys`` (but their pages) in one query, for the ``get`` and
         ``has`` of the next window of captures; keeps the previous window's, still being
         replayed, and forgets the one before."""
@@ -172,15 +179,15 @@ class ParseCache:
         marks = ", ".join("?" for _ in digests)
         try:
             rows = self._db.execute(
-                "select payload_digest, url, content_type, fingerprint, body_sha256, summary "
-                f"from parsed where parser_version = ? and payload_digest in ({marks})",
+                "select payload_digest, url, content_type, profile, fingerprint, body_sha256, "
+                f"summary from parsed where parser_version = ? and payload_digest in ({marks})",
                 (self.version, *digests)).fetchall()
         except sqlite3.Error as error:
             self._give_up(error)
             return
-        for digest, url, content_type, *entry in rows:
-            if (digest, url, content_type) in keys:
-                self._ahead[(digest, url, content_type)] = tuple(entry)
+        for digest, url, content_type, profile, *entry in rows:
+            if (digest, url, content_type, profile) in keys:
+                self._ahead[(digest, url, content_type, profile)] = tuple(entry)
 
     def get_derived(self, kind: str, key: str, context: str) -> bytes | None:
         """A result derived from one entry's data (the organisations found on a page) in a
@@ -206,20 +213,22 @@ class ParseCache:
         if len(self._derived_pending) >= FLUSH_EVERY:
             self._flush()
 
-    def load_fragments(self, key: tuple[str, str, str]) -> dict:
+    def load_fragments(self, key: CacheKey, home: Path | None = None) -> dict:
         """The rows of an entry's page (``dataset.fragments``); ``KeyError`` if the cache no
-        longer holds them (they were dropped after a write error)."""
+        longer holds them (they were dropped after a write error). ``home``: for
+        ``ParseCaches``."""
         pending = self._pending.get(key)
         row = (pending[3],) if pending is not None else self._select("fragments", key)
         if row is None:
             raise KeyError(key)
         return decode_fragments(row[0])
 
-    def put_encoded(self, key: tuple[str, str, str] | None, fingerprint: str, body_sha256: str,
-                    summary: str, fragments: bytes) -> None:
+    def put_encoded(self, key: CacheKey | None, fingerprint: str, body_sha256: str,
+                    summary: str, fragments: bytes, home: Path | None = None) -> None:
         """An entry encoded already (``encode_summary``, ``encode_fragments``), as a process of
         the build's pool sends it. Without a key (no payload digest) it is kept until the next
-        entry without one only, and never written."""
+        entry without one only, and never written. ``home``: the archive folder holding the
+        payload, for ``ParseCaches`` (one cache keeps every entry)."""
         self._pending[key or _UNKEYED] = (fingerprint, body_sha256, summary, fragments)
         if len(self._pending) >= FLUSH_EVERY:
             self._flush()
@@ -247,13 +256,14 @@ class ParseCache:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _select(self, columns: str, key: tuple[str, str, str]) -> tuple | None:
+    def _select(self, columns: str, key: CacheKey) -> tuple | None:
         if self._db is None or key == _UNKEYED:
             return None
         try:
             return self._db.execute(
                 f"select {columns} from parsed where parser_version = ? and payload_digest = ? "
-                "and url = ? and content_type = ?", (self.version, *key)).fetchone()
+                "and url = ? and content_type = ? and profile = ?", (self.version, *key)
+            ).fetchone()
         except sqlite3.Error as error:
             self._give_up(error)
             return None
@@ -285,8 +295,8 @@ class ParseCache:
             with self._db:
                 self._db.executemany(
                     "insert or replace into parsed (parser_version, payload_digest, url, "
-                    "content_type, fingerprint, body_sha256, summary, fragments) "
-                    "values (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "content_type, profile, fingerprint, body_sha256, summary, fragments) "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(self.version, *key, *entry) for key, entry in self._pending.items()],
                 )
         except sqlite3.Error as error:
@@ -302,6 +312,82 @@ class ParseCache:
         self._db = None
 
 
+class ParseCaches:
+    """The parse caches of several archives read as one (``archive.reader.ArchiveSet``), with
+    the interface of one ``ParseCache``: each archive keeps its own, in its ``.cache/``. An
+    entry lives in the cache of its payload's ``home``, the archive holding the payload (a
+    revisit in one archive of a payload stored in another is the other's), so that a build of
+    that archive alone finds it too. What a build derives from the whole site (the
+    organisations, ``get_derived``) is kept in the first archive's cache.
+
+    An archive whose cache cannot be opened (a read-only copy) has its entries in a cache of
+    this build only, in a temporary folder."""
+
+    def __init__(self, caches: dict[Path, ParseCache],
+                 scratch: tempfile.TemporaryDirectory | None = None):
+        self.caches = caches
+        self.first = next(iter(caches.values()))
+        self._scratch = scratch
+
+    @classmethod
+    def for_archives(cls, archive_dirs: list[Path]) -> ParseCaches:
+        caches: dict[Path, ParseCache] = {}
+        scratch = None
+        for archive_dir in archive_dirs:
+            cache = ParseCache.for_archive(archive_dir)
+            if cache is None:
+                scratch = scratch or tempfile.TemporaryDirectory(prefix="scoparchive-parses-")
+                cache = ParseCache(Path(scratch.name) / f"{len(caches)}.sqlite")
+            caches[Path(archive_dir)] = cache
+        return cls(caches, scratch)
+
+    def _of(self, home: Path | None) -> ParseCache:
+        return self.caches.get(Path(home), self.first) if home is not None else self.first
+
+    def get(self, capture: Capture) -> Parsed | None:
+        return self._of(payload_home(capture)).get(capture)
+
+    def has(self, key: CacheKey, home: Path | None = None) -> bool:
+        return self._of(home).has(key)
+
+    def read_ahead(self, keys: set[CacheKey]) -> None:
+        for cache in self.caches.values():
+            cache.read_ahead(keys)
+
+    def load_fragments(self, key: CacheKey, home: Path | None = None) -> dict:
+        return self._of(home).load_fragments(key)
+
+    def put_encoded(self, key: CacheKey | None, fingerprint: str, body_sha256: str,
+                    summary: str, fragments: bytes, home: Path | None = None) -> None:
+        self._of(home).put_encoded(key, fingerprint, body_sha256, summary, fragments)
+
+    def get_derived(self, kind: str, key: str, context: str) -> bytes | None:
+        return self.first.get_derived(kind, key, context)
+
+    def put_derived(self, kind: str, key: str, context: str, value: bytes) -> None:
+        self.first.put_derived(kind, key, context, value)
+
+    def close(self) -> None:
+        for cache in self.caches.values():
+            cache.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
+    def __enter__(self) -> ParseCaches:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def payload_home(capture: Capture) -> Path:
+    """The archive folder holding a capture's payload (that of the record a revisit stands
+    for), else the capture's own."""
+    where = capture.payload_at[0] if capture.payload_at is not None else capture.warc_file
+    return Path(where).parent
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=30)
     try:
@@ -313,9 +399,11 @@ def _connect(path: Path) -> sqlite3.Connection:
             db.execute(
                 "create table if not exists parsed (parser_version text not null, "
                 "payload_digest text not null, url text not null, content_type text not null, "
+                "profile text not null, "
                 "fingerprint text not null, body_sha256 text not null, summary text not null, "
                 "fragments blob not null, "
-                "primary key (parser_version, payload_digest, url, content_type)) without rowid"
+                "primary key (parser_version, payload_digest, url, content_type, profile)) "
+                "without rowid"
             )
             db.execute(
                 "create table if not exists derived (kind text not null, key text not null, "
@@ -339,13 +427,15 @@ def decode_fragments(blob: bytes) -> dict:
     return read_fragments(json.loads(zlib.decompress(blob)))
 
 
-def _no_page(key: tuple[str, str, str]) -> ParsedPage:
+def _no_page(key: CacheKey) -> ParsedPage:
     raise KeyError(key)
 
 
-def cache_key(capture: Capture) -> tuple[str, str, str] | None:
-    """Payload digest, URL and Content-Type; None for a capture with no payload digest (a WARC
+def cache_key(capture: Capture) -> CacheKey | None:
+    """Payload digest, URL, Content-Type and the name of the site profile the URL is parsed
+    with (``profiles.profile_for_url``); None for a capture with no payload digest (a WARC
     from another tool may lack it), which is parsed every time."""
     if not capture.payload_digest:
         return None
-    return capture.payload_digest, capture.url, capture.headers.get("Content-Type") or ""
+    return (capture.payload_digest, capture.url, capture.headers.get("Content-Type") or "",
+            profile_for_url(capture.url).name)

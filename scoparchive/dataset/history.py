@@ -39,7 +39,7 @@ class Parsed:
     load_fragments: Callable[[], dict]
     #: Where the rows come from: the parse cache's key of the payload (``cache.cache_key``);
     #: None when they were not cached, and a build cannot tell whether they changed.
-    source: tuple[str, str, str] | None = None
+    source: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, page: ParsedPage, body_sha256: str) -> Parsed:
@@ -70,7 +70,7 @@ class Version:
     warc_record_id: str
     warc_file: str
     warc_offset: int
-    source: tuple[str, str, str] | None = None  # Parsed.source
+    source: tuple[str, ...] | None = None  # Parsed.source
 
     @property
     def page(self) -> ParsedPage:
@@ -119,6 +119,8 @@ class RunStats:
     run_id: str
     started_at: datetime
     finished_at: datetime
+    #: The URL of its first capture: the site of a run without a record and without pages.
+    first_url: str = ""
     #: Answers archived (response and revisit records), server errors included.
     responses: int = 0
     #: Server errors, and requests that got no answer (the crawl log's failures).
@@ -226,7 +228,7 @@ class History:
         run = self.runs.get(capture.run_id)
         if run is None:
             run = self.runs[capture.run_id] = RunStats(
-                capture.run_id, capture.captured_at, capture.captured_at
+                capture.run_id, capture.captured_at, capture.captured_at, capture.url
             )
         run.started_at = min(run.started_at, capture.captured_at)
         run.finished_at = max(run.finished_at, capture.captured_at)

@@ -27,18 +27,22 @@ from scoparchive.archive import ArchiveReader, Capture, read_crawl_log
 from scoparchive.archive.crawllog import crawl_log_path
 from scoparchive.archive.model import is_html
 from scoparchive.archive.naming import LOG_DIR
-from scoparchive.archive.runs import run_records
+from scoparchive.archive.reader import ArchiveSet, open_archives
+from scoparchive.dataset.archives import merged_records
 from scoparchive.dataset.cache import (
+    CacheKey,
     ParseCache,
+    ParseCaches,
     cache_key,
     decode_fragments,
     encode_fragments,
     encode_summary,
+    payload_home,
 )
 from scoparchive.dataset.history import History, Parsed
 from scoparchive.items import ParsedPage
 from scoparchive.pages import parse_page
-from scoparchive.profiles import profile_for_url
+from scoparchive.profiles import profile_for_url, register_sites, registered_sites
 
 #: Captures read ahead per window: enough to keep every process busy, few enough that the
 #: window's captures (headers only) are a small, fixed amount of memory.
@@ -69,46 +73,55 @@ def replay_history(reader: ArchiveReader,
     entries of its crawl log) as unchanged in that run, as the build does."""
     parser = parser or ArchivedPageParser(reader)
     history = History(parse=parser)
-    history.run_records = {record.run_id: record for record in run_records(reader.directory)}
+    directories = reader.directories
+    history.run_records = merged_records(directories)
     run_id = None
+    done: set[str] = set()
     # Bodies are read only for the captures the parser has to parse, not for every capture.
     for capture in parser.parsed_ahead(reader.captures(bodies=False)):
         if with_skipped and capture.run_id != run_id:
-            _add_skipped(history, reader.directory, run_id)
+            _add_skipped(history, directories, run_id, done)
         run_id = capture.run_id
         history.add(capture)
         if on_capture:
             on_capture(history.captures)
     if with_skipped:
-        _add_skipped(history, reader.directory, run_id)
+        _add_skipped(history, directories, run_id, done)
     return history
 
 
-def _add_skipped(history: History, archive_dir: Path, run_id: str | None) -> None:
+def _add_skipped(history: History, directories: tuple[Path, ...], run_id: str | None,
+                 done: set[str]) -> None:
     """The pages a run left unrequested, and its requests that got no answer, from its crawl
-    log, once its captures are replayed."""
-    if run_id is None:
+    logs (one per archive its workers wrote), once its captures are replayed: once per run,
+    though the captures of runs crawled at the same time into other archives interleave."""
+    if run_id is None or run_id in done:
         return
-    log = crawl_log_path(archive_dir / LOG_DIR, run_id)
-    if not log.is_file():
-        return
-    for entry in read_crawl_log(log):
-        if entry.get("record_type") == "skipped":
-            history.add_skipped(run_id, entry["url"])
-        elif entry.get("error") and (entry.get("status") or 0) < 0:
-            history.add_failure(run_id)
+    done.add(run_id)
+    for archive_dir in directories:
+        log = crawl_log_path(archive_dir / LOG_DIR, run_id)
+        if not log.is_file():
+            continue
+        for entry in read_crawl_log(log):
+            if entry.get("record_type") == "skipped":
+                history.add_skipped(run_id, entry["url"])
+            elif entry.get("error") and (entry.get("status") or 0) < 0:
+                history.add_failure(run_id)
 
 
 @dataclass(frozen=True)
 class ParseTask:
     """One payload to parse, as a process of the pool receives it."""
 
-    key: tuple[str, str, str]
+    key: CacheKey
     url: str
     content_type: str | None
     captured: date
-    warc_file: str  # where the payload is, in the archive folder
+    warc_file: str  # the file holding the payload: its path
     offset: int
+    #: The archive folder holding the payload, whose parse cache keeps the parse
+    #: (``cache.payload_home``).
+    home: str = ""
 
 
 class ArchivedPageParser:
@@ -121,8 +134,8 @@ class ArchivedPageParser:
     comes out of the same encoding, cache or not.
     """
 
-    def __init__(self, reader: ArchiveReader, cache: ParseCache | None = None, *,
-                 jobs: int = 1):
+    def __init__(self, reader: ArchiveReader | ArchiveSet,
+                 cache: ParseCache | ParseCaches | None = None, *, jobs: int = 1):
         self.reader = reader
         self.jobs = max(1, jobs)
         self._scratch: tempfile.TemporaryDirectory | None = None
@@ -137,9 +150,9 @@ class ArchivedPageParser:
         self._pool = None
         #: Keys parsed ahead and not asked for yet: their first capture counts as parsed, any
         #: later one (a revisit of the same payload) as taken from the cache.
-        self._fresh: set[tuple[str, str, str]] = set()
+        self._fresh: set[CacheKey] = set()
         #: Keys handed to the pool and not stored yet.
-        self._in_flight: set[tuple[str, str, str]] = set()
+        self._in_flight: set[CacheKey] = set()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -184,7 +197,7 @@ class ArchivedPageParser:
                 entry = parse_entry(_empty_task(capture, key), b"")
             else:
                 entry = parse_task(task, self.reader)
-            self._store(key, entry)
+            self._store(key, entry, payload_home(capture))
             self._fresh.discard(key)
             parsed = self.cache.get(capture)
         elif key in self._fresh:
@@ -204,11 +217,11 @@ class ArchivedPageParser:
         day, where the cached rows read it from the payload's first capture."""
         return _parse(task, self._body(task))
 
-    def _load_fragments(self, key: tuple[str, str, str], task: ParseTask) -> dict:
+    def _load_fragments(self, key: CacheKey, task: ParseTask) -> dict:
         """The rows of a parse, from the cache; parsed again if the cache lost them (a write
         that failed during the build)."""
         try:
-            return self.cache.load_fragments(key)
+            return self.cache.load_fragments(key, Path(task.home))
         except KeyError:
             return decode_fragments(parse_entry(task, self._body(task))[3])
 
@@ -229,13 +242,14 @@ class ArchivedPageParser:
     def _submit(self, window: list[Capture]) -> _Flight:
         """Starts parsing the window's payloads that the cache does not hold (in the pool, or
         here when they are landed)."""
-        self.cache.read_ahead({key for key in map(cache_key, window) if key is not None})
-        tasks: dict[tuple[str, str, str], ParseTask] = {}
-        for capture in window:
+        keys = list(map(cache_key, window))
+        self.cache.read_ahead({key for key in keys if key is not None})
+        tasks: dict[CacheKey, ParseTask] = {}
+        for capture, key in zip(window, keys, strict=True):
             if not _may_be_parsed(capture):
                 continue
-            key = cache_key(capture)
-            if key is None or key in tasks or key in self._in_flight or self.cache.has(key):
+            if key is None or key in tasks or key in self._in_flight or self.cache.has(
+                    key, payload_home(capture)):
                 continue
             task = self._task(capture, key)
             if task is not None:
@@ -250,24 +264,26 @@ class ArchivedPageParser:
 
     def _land(self, window: list[Capture], flight: _Flight) -> Iterator[Capture]:
         """The window's parses stored in the cache, then its captures."""
-        for key, entry in zip(flight.tasks, flight.entries, strict=True):
-            self._store(key, entry)
+        for (key, task), entry in zip(flight.tasks.items(), flight.entries, strict=True):
+            self._store(key, entry, Path(task.home))
             self._in_flight.discard(key)
         yield from window
 
-    def _store(self, key, entry: tuple[str, str, str, bytes]) -> None:
+    def _store(self, key, entry: tuple[str, str, str, bytes], home: Path) -> None:
         self.parsed += 1
         self._fresh.add(key)
-        self.cache.put_encoded(key, *entry)
+        self.cache.put_encoded(key, *entry, home=home)
 
     def _ensure_pool(self):
         if self._pool is None:
             geo.load_tables()  # once here, not once per process
             context = multiprocessing.get_context(
                 "fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+            # The sites the build registered (``dataset.archives``) go along: a process that
+            # is not forked would not inherit them.
             self._pool = context.Pool(self.jobs, initializer=_start_worker,
-                                      initargs=(str(self.reader.directory),
-                                                self.reader.max_payload))
+                                      initargs=([str(path) for path in self.reader.directories],
+                                                self.reader.max_payload, registered_sites()))
             self.processes = self.jobs
         return self._pool
 
@@ -278,14 +294,15 @@ class ArchivedPageParser:
             return None
         warc_file, offset = capture.payload_at
         return ParseTask(key, capture.url, capture.headers.get("Content-Type"),
-                         capture.captured_at.date(), warc_file.name, offset)
+                         capture.captured_at.date(), str(warc_file), offset,
+                         str(payload_home(capture)))
 
 
 @dataclass
 class _Flight:
     """The parses of one window, under way: the tasks, and their results in the same order."""
 
-    tasks: dict[tuple[str, str, str], ParseTask]
+    tasks: dict[CacheKey, ParseTask]
     entries: Iterator[tuple[str, str, str, bytes]]
 
 
@@ -298,7 +315,7 @@ def _may_be_parsed(capture: Capture) -> bool:
 
 def _empty_task(capture: Capture, key) -> ParseTask:
     return ParseTask(key, capture.url, capture.headers.get("Content-Type"),
-                     capture.captured_at.date(), "", 0)
+                     capture.captured_at.date(), "", 0, str(payload_home(capture)))
 
 
 def parse_task(task: ParseTask, reader: ArchiveReader) -> tuple[str, str, str, bytes]:
@@ -332,11 +349,14 @@ def _parse(task: ParseTask, body: bytes) -> ParsedPage:
 _worker_reader: ArchiveReader | None = None
 
 
-def _start_worker(archive_dir: str, max_payload: int) -> None:
+def _start_worker(archive_dirs: list[str], max_payload: int, sites: dict[str, str]) -> None:
     global _worker_reader
     # Ctrl-C reaches the whole process group: the build stops, and closes its pool itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_reader = ArchiveReader(Path(archive_dir), max_payload=max_payload)
+    if registered_sites() != sites:  # a process spawned, not forked
+        register_sites(sites)
+    _worker_reader = open_archives([Path(path) for path in archive_dirs],
+                                   max_payload=max_payload)
 
 
 def _parse_in_worker(task: ParseTask) -> tuple[str, str, str, bytes]:

@@ -8,14 +8,18 @@ which must not import the build: the command asks for it once the crawl is over.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scoparchive.archive import ArchiveReader
+from scoparchive.dataset.archives import SiteConflict, archive_sites, merged_records
 from scoparchive.dataset.cache import ParseCache
 from scoparchive.dataset.history import History
 from scoparchive.dataset.replay import ArchivedPageParser, replay_history
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,11 +49,25 @@ def replayed_history(archive_dir: Path) -> Iterator[History]:
     reader = ArchiveReader(archive_dir)
     cache = ParseCache.for_archive(archive_dir)
     try:
-        with ArchivedPageParser(reader, cache) as parser:
+        with _sites_of(archive_dir), ArchivedPageParser(reader, cache) as parser:
             yield replay_history(reader, parser=parser, with_skipped=True)
     finally:
         if cache is not None:
             cache.close()
+
+
+@contextlib.contextmanager
+def _sites_of(archive_dir: Path) -> Iterator[None]:
+    """The sites of the archive's runs registered as the build registers them
+    (``dataset.archives``), so that both parse each page with the same profile and share
+    their parses; two sites at one address (which fails a build) are told, not fatal here."""
+    sites = contextlib.ExitStack()
+    try:
+        sites.enter_context(archive_sites(merged_records([Path(archive_dir)]).values()))
+    except SiteConflict as error:
+        log.warning("%s", error)
+    with sites:
+        yield
 
 
 def run_changes_of(history: History, run_id: str) -> RunChanges:

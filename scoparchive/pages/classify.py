@@ -216,15 +216,17 @@ def classify(reading: PageReading) -> tuple[str, str]:
 
 
 def is_legacy_url(url: str, profile: SiteProfile) -> bool:
-    """A URL of the site's older generation: an ``.htm`` page of the profile's hosts
-    (``/actualite-presse/actualite/20141126,key.htm``)."""
-    if not _LEGACY_PATH.search(_path(url)):
-        return False
+    """A URL of the site's older generation, on the profile's hosts: an ``.htm`` page
+    (``/actualite-presse/actualite/20141126,key.htm``), or one of the profile's
+    ``legacy_urls`` (a SPIP site's ``/spip.php?article42``)."""
     try:
-        host = urlsplit(url).hostname
+        parts = urlsplit(url)
+        host = parts.hostname
     except ValueError:
         return False
-    return host is not None and host.lower() in profile.hosts
+    if host is None or host.lower() not in profile.hosts:
+        return False
+    return bool(_LEGACY_PATH.search(_path(url))) or profile.is_legacy_path(parts.path, parts.query)
 
 
 def _path(url: str) -> str:

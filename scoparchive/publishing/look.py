@@ -362,6 +362,9 @@ VIEW_CHARTS = (
               "Initiatives de coopératives des pages de recensement, par région de leurs "
               "départements.", "coalesce(region, 'sans région')", "initiatives",
               ("initiative", "initiatives")),
+    ViewChart("sites_overview", "Pages par site d'union (pages per union site)",
+              "Pages archivées de chaque site d'union de la base.", "site", "pages",
+              ("page", "pages")),
     ViewChart("initiatives_by_department",
               "Initiatives par département (initiatives per department)",
               "Initiatives de coopératives des pages de recensement, par département.",

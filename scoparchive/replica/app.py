@@ -14,13 +14,15 @@ from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 from .assets import asset_bytes, content_type
-from .model import NEWS_PATH, PRESS_PATH, ReplicaSite
-from .render import FILES_PREFIX, LEGACY_LOGO, META_CHARSET_ONLY, Renderer
+from .flavour import DRUPAL
+from .model import ReplicaSite
+from .render import META_CHARSET_ONLY, Renderer
 from .text import links_in
 
-SEARCH_PATH = "/recherche"
-LOGIN_PATH = "/user/login"
-DISALLOWED_PATHS = (LOGIN_PATH, SEARCH_PATH, "/admin/", "/node/add")
+SEARCH_PATH = DRUPAL.search_path
+LOGIN_PATH = DRUPAL.login_path
+#: The union's robots.txt rules (another flavour's: ``site.flavour.disallowed``).
+DISALLOWED_PATHS = DRUPAL.disallowed
 
 
 @dataclass
@@ -41,7 +43,7 @@ class ReplicaApp:
     def __init__(
         self,
         site: ReplicaSite,
-        markup: str = "drupal",
+        markup: str | None = None,
         base_url: str = "/",
         *,
         sitemap: bool = True,
@@ -49,11 +51,16 @@ class ReplicaApp:
         content_dir: str | None = None,
     ):
         self.site = site
+        self.flavour = site.flavour
+        #: The site's own markup unless another is asked for.
+        markup = markup or site.flavour.markup
         self.markup = markup
         self.base_url = base_url
         self.sitemap = sitemap
         self.crawl_delay = crawl_delay
-        self.renderer = Renderer(markup, base_url, content_dir)
+        # The words of the chrome (site.yaml) come from the site's own folder.
+        content_dir = content_dir or site.content_dir
+        self.renderer = Renderer(markup, base_url, content_dir, site.flavour)
         self._seen: dict[str, tuple[str, float]] = {}  # page key → (digest, last modified)
         self._seen_lock = threading.Lock()
         self._assets: tuple[tuple, set[str]] | None = None  # (site revision, asset paths)
@@ -71,20 +78,26 @@ class ReplicaApp:
         path = parts.path or "/"
         query = parse_qs(parts.query)
         with self.site.lock:
+            if parts.query and f"{path}?{parts.query}" in self.site.legacy:
+                # The old CMS named pages by their query: ``/spip.php?article12``.
+                return self._legacy(f"{path}?{parts.query}")
             return self._route(path, query)
 
     def _route(self, path: str, query: dict[str, list[str]]) -> Reply:
+        flavour = self.flavour
         if path == "/robots.txt":
             return self._text(self.robots_txt(), "text/plain; charset=utf-8")
-        if path == "/sitemap.xml":
+        if path in (flavour.sitemap_path, flavour.sitemap_child):
             if not self.sitemap:
                 return self.not_found()
+            if path == flavour.sitemap_path and flavour.sitemap_child:
+                return self._text(self.sitemap_index_xml(), "application/xml; charset=utf-8")
             return self._text(self.sitemap_xml(), "application/xml; charset=utf-8")
-        if path.startswith(FILES_PREFIX):
+        if path.startswith(flavour.files_prefix):
             return self._asset(path)
-        if path in (NEWS_PATH, PRESS_PATH):
+        if path in (flavour.news_path, flavour.press_path):
             return self._listing(path, query)
-        if path in (SEARCH_PATH, LOGIN_PATH):
+        if path in (flavour.search_path, flavour.login_path):
             return self._utility(path)
         if path in self.site.legacy:
             return self._legacy(path)
@@ -121,10 +134,11 @@ class ReplicaApp:
 
     def _listing(self, path: str, query: dict[str, list[str]]) -> Reply:
         page = _page_number(query)
-        count = self.site.news_pages() if path == NEWS_PATH else self.site.press_pages()
+        news = path == self.flavour.news_path
+        count = self.site.news_pages() if news else self.site.press_pages()
         if page is None or page >= count:
             return self.not_found()
-        if path == NEWS_PATH:
+        if news:
             body = self.renderer.news_listing(self.site, page)
         else:
             body = self.renderer.press_listing(self.site, page)
@@ -132,7 +146,7 @@ class ReplicaApp:
         return self._page(key, body, self.site.structure_changed)
 
     def _utility(self, path: str) -> Reply:
-        if path == SEARCH_PATH:
+        if path == self.flavour.search_path:
             body = self.renderer.utility(
                 self.site, "Rechercher", "Saisissez un ou plusieurs mots.", form="search"
             )
@@ -170,11 +184,9 @@ class ReplicaApp:
         if kind is None or path not in self.asset_paths():
             return self.not_found()
         # Uploaded files do not change: their date is the upload month's first day.
-        month = path.removeprefix(FILES_PREFIX).split("/")[0]
-        try:
-            uploaded = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC).timestamp()
-        except ValueError:
-            uploaded = datetime(2014, 1, 6, tzinfo=UTC).timestamp()
+        day = self.flavour.upload_day(path)
+        when = datetime(day.year, day.month, day.day) if day else datetime(2014, 1, 6)
+        uploaded = when.replace(tzinfo=UTC).timestamp()
         return Reply(200, kind, asset_bytes(path.rsplit("/", 1)[-1]), uploaded)
 
     def asset_paths(self) -> set[str]:
@@ -186,17 +198,18 @@ class ReplicaApp:
         return set(self._assets[1])
 
     def _find_asset_paths(self) -> set[str]:
-        found: set[str] = {LEGACY_LOGO}
+        found: set[str] = {self.flavour.legacy_logo_path}
         for entry in self.site.entries.values():
             if entry.hero:
                 found.add(entry.files_dir + entry.hero)
             for block in entry.blocks:
                 if block.image:
                     found.add(entry.files_dir + block.image.src)
-                found.update(h for h in links_in(block.source) if h.startswith(FILES_PREFIX))
+                found.update(h for h in links_in(block.source)
+                             if h.startswith(self.flavour.files_prefix))  # fmt: skip
         for item in self.site.press:
             if item.logo:
-                found.add(f"{FILES_PREFIX}logos/{item.logo}")
+                found.add(f"{self.flavour.files_prefix}logos/{item.logo}")
         return found
 
     def _text(self, text: str, kind: str) -> Reply:
@@ -206,23 +219,16 @@ class ReplicaApp:
     # ------------------------------------------------------------------ robots, sitemap
 
     def robots_txt(self) -> str:
-        lines = [
-            "#",
-            "# robots.txt",
-            "#",
-            "# This file is to prevent the crawling and indexing of certain parts",
-            "# of your site by web crawlers and spiders run by sites like Yahoo!",
-            "# and Google.",
-            "",
-            "User-agent: *",
-        ]
+        flavour = self.flavour
+        lines = [*flavour.robots_header, "User-agent: *"]
         if self.crawl_delay is not None:
             lines.append(f"Crawl-delay: {self.crawl_delay:g}")
-        lines += ["# Paths (clean URLs)"]
-        lines += [f"Disallow: {path}" for path in DISALLOWED_PATHS]
-        lines += ["Disallow: /*?search=", ""]
+        if flavour.robots_comment:
+            lines.append(flavour.robots_comment)
+        lines += [f"Disallow: {path}" for path in flavour.disallowed]
+        lines += [*flavour.robots_rules, ""]
         if self.sitemap:
-            lines.append(f"Sitemap: {self.base_url.rstrip('/')}/sitemap.xml")
+            lines.append(f"Sitemap: {self.base_url.rstrip('/')}{flavour.sitemap_path}")
         return "\n".join(lines) + "\n"
 
     def sitemap_urls(self) -> list[tuple[str, float]]:
@@ -230,17 +236,30 @@ class ReplicaApp:
         change, as CMS sitemap modules report it, not the teaser block's."""
         site = self.site
         news = site.news_changed()
+        news_path, press_path = self.flavour.news_path, self.flavour.press_path
         urls: list[tuple[str, float]] = []
         for entry in site.entries.values():
             urls.append((entry.path, news if entry.kind == "home" else entry.modified))
         for number in range(site.news_pages()):
-            urls.append((NEWS_PATH if number == 0 else f"{NEWS_PATH}?page={number}", news))
+            urls.append((news_path if number == 0 else f"{news_path}?page={number}", news))
         press_changed = max([site.structure_changed, *(_noon(i.date) for i in site.press)])
         for number in range(site.press_pages()):
             urls.append(
-                (PRESS_PATH if number == 0 else f"{PRESS_PATH}?page={number}", press_changed)
+                (press_path if number == 0 else f"{press_path}?page={number}", press_changed)
             )
         return sorted(urls, key=lambda item: (item[0] != "/", item[0]))
+
+    def sitemap_index_xml(self) -> str:
+        """A sitemap index of the one urlset at ``flavour.sitemap_child``."""
+        latest = max(modified for _, modified in self.sitemap_urls())
+        lastmod = datetime.fromtimestamp(int(latest), UTC).isoformat()
+        child = xml_escape(self.base_url.rstrip("/") + (self.flavour.sitemap_child or ""))
+        return "\n".join([
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+            f"  <sitemap><loc>{child}</loc><lastmod>{lastmod}</lastmod></sitemap>",
+            "</sitemapindex>",
+        ]) + "\n"
 
     def sitemap_xml(self) -> str:
         base = self.base_url.rstrip("/")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from .flavour import DRUPAL, Flavour
 from .scale import edited_body, edition_choice, scaled_articles
 from .slugs import unique_slug
 from .text import Block, parse_blocks
@@ -30,18 +31,9 @@ PAGE_SIZE = 10
 NEWS_PATH = "/actualites"
 PRESS_PATH = "/on-parle-de-nous"
 
-#: Paths the site serves itself; an article may not take them as its slug.
-RESERVED_PATHS = frozenset(
-    {
-        "/",
-        NEWS_PATH,
-        PRESS_PATH,
-        "/robots.txt",
-        "/sitemap.xml",
-        "/recherche",
-        "/user/login",
-    }
-)
+#: Paths the union's site serves itself; an article may not take them as its slug (another
+#: flavour's: ``Flavour.paths``).
+RESERVED_PATHS = DRUPAL.paths
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(?P<meta>.*?)\n---\s*\n(?P<body>.*)\Z", re.DOTALL)
 
@@ -63,6 +55,8 @@ class Entry:
     #: Upload folder of the page's files when not its publication month's (a scaled copy
     #: reuses the original's files, see ``scale.py``).
     uploads_dir: str | None = None
+    #: The upload folder of a month (``strftime``), as the site's CMS names it.
+    files_pattern: str = "/sites/default/files/%Y-%m/"
 
     @property
     def slug(self) -> str:
@@ -79,11 +73,12 @@ class Entry:
 
     @property
     def files_dir(self) -> str:
-        """Drupal stores uploads by month of upload: ``/sites/default/files/2020-04/``."""
+        """Drupal stores uploads by month of upload: ``/sites/default/files/2020-04/``
+        (WordPress: ``/wp-content/uploads/2020/04/``)."""
         if self.uploads_dir:
             return self.uploads_dir
         when = self.date or datetime.fromtimestamp(self.modified, UTC).date()
-        return f"/sites/default/files/{when:%Y-%m}/"
+        return when.strftime(self.files_pattern)
 
     @property
     def is_article(self) -> bool:
@@ -108,13 +103,16 @@ class PressItem:
 
 @dataclass
 class LegacyPage:
-    """A URL of the older ``.htm`` generation of the site: still served, redirected, or gone."""
+    """A URL of the older generation of the site (``.htm``, ``spip.php?article12``): still
+    served, redirected, or gone. ``path`` holds the query when the old CMS named pages by it."""
 
     path: str
     status: int  # 200, 301, 404 or 410
     title: str = ""
     body: str = ""
     redirect_to: str | None = None
+    #: The publication date, when the URL does not hold it (``date:`` in the front matter).
+    published: date | None = None
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -122,6 +120,8 @@ class LegacyPage:
 
     @property
     def date(self) -> date | None:
+        if self.published:
+            return self.published
         match = re.search(r"/(\d{8}),", self.path)
         return datetime.strptime(match[1], "%Y%m%d").date() if match else None
 
@@ -143,6 +143,10 @@ class ReplicaSite:
     #: When the set of articles last changed by a removal (additions show in their own time).
     structure_changed: float = 0.0
     revision: int = 0
+    #: What the site's CMS decides of its URLs (``site.yaml``'s ``flavour``; the union's Drupal).
+    flavour: Flavour = DRUPAL
+    #: The content folder it was loaded from, when not the union's ``content/``.
+    content_dir: str | None = None
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
@@ -164,14 +168,16 @@ class ReplicaSite:
         if scale < 1:
             raise ValueError("scale must be 1 or more")
         root = Path(content_dir) if content_dir else CONTENT_DIR
+        flavour = site_flavour(root)
+        files_pattern = flavour.files_prefix + flavour.files_month
         entries: dict[str, Entry] = {}
         for file in sorted((root / "pages").glob("*.md")):
-            entry = _entry_from_file(file, default_kind="static")
+            entry = _entry_from_file(file, default_kind="static", files_pattern=files_pattern)
             entries[entry.path] = entry
         # Articles take the slug of their title, as the CMS gave it at publication.
-        taken = {path.lstrip("/") for path in [*entries, *RESERVED_PATHS]}
+        taken = {path.lstrip("/") for path in [*entries, *flavour.paths]}
         for number, file in enumerate(sorted((root / "articles").glob("*.md"))):
-            entry = _entry_from_file(file, default_kind="article")
+            entry = _entry_from_file(file, default_kind="article", files_pattern=files_pattern)
             if not entry.path:
                 entry.path = "/" + unique_slug(entry.title, taken)
             taken.add(entry.slug)
@@ -187,7 +193,17 @@ class ReplicaSite:
         for file in sorted((root / "legacy").glob("*.md")):
             page = _legacy_from_file(file)
             legacy[page.path] = page
-        return cls(entries=entries, press=press, legacy=legacy, clock=clock)
+        return cls(entries=entries, press=press, legacy=legacy, clock=clock, flavour=flavour,
+                   content_dir=str(root) if content_dir else None)  # fmt: skip
+
+    @property
+    def profile(self) -> str:
+        """The name of the profile of the site: a sister site's folder of ``content/`` is
+        named after it; any other content is the union's site."""
+        folder = Path(self.content_dir) if self.content_dir else CONTENT_DIR
+        if folder.parent == CONTENT_DIR and (folder / "site.yaml").exists():
+            return folder.name
+        return default_profile_name()
 
     # ------------------------------------------------------------------ reading
 
@@ -248,7 +264,9 @@ class ReplicaSite:
         """Every HTML page answering 200: entries, listing pages, surviving legacy pages."""
         with self.lock:
             paths = list(self.entries)
-            for base, count in ((NEWS_PATH, self.news_pages()), (PRESS_PATH, self.press_pages())):
+            listings = ((self.flavour.news_path, self.news_pages()),
+                        (self.flavour.press_path, self.press_pages()))
+            for base, count in listings:
                 paths += [base] + [f"{base}?page={n}" for n in range(1, count)]
             paths += [p.path for p in self.legacy.values() if p.status == 200]
         return paths
@@ -277,7 +295,8 @@ class ReplicaSite:
         if kind not in ARTICLE_KINDS:
             raise ValueError(f"kind must be one of {ARTICLE_KINDS}")
         with self.lock:
-            taken = {path.lstrip("/") for path in [*self.entries, *self.legacy, *RESERVED_PATHS]}
+            taken = {path.lstrip("/")
+                     for path in [*self.entries, *self.legacy, *self.flavour.paths]}
             slug = slug or unique_slug(title, taken)
             path = "/" + slug
             if path in self.entries:
@@ -293,6 +312,7 @@ class ReplicaSite:
                 modified=self.clock(),
                 sequence=next(self._sequence),
                 hero=hero,
+                files_pattern=self.flavour.files_prefix + self.flavour.files_month,
             )
             self.gone.pop(path, None)
             self.revision += 1
@@ -369,7 +389,39 @@ class ReplicaSite:
 # ---------------------------------------------------------------------- file parsing
 
 
-def _entry_from_file(file: Path, default_kind: str) -> Entry:
+def default_profile_name() -> str:
+    from scoparchive.profiles import DEFAULT_PROFILE
+
+    return DEFAULT_PROFILE.name
+
+
+def replica_profiles() -> list[str]:
+    """The profiles the replica can serve: the union's, and each folder of ``content/`` with a
+    ``site.yaml`` (named after its profile)."""
+    sisters = sorted(path.parent.name for path in CONTENT_DIR.glob("*/site.yaml"))
+    return [default_profile_name(), *sisters]
+
+
+def content_dir_for(profile: str) -> Path:
+    """The content folder of the replica of a profile's site."""
+    if profile == default_profile_name():
+        return CONTENT_DIR
+    if profile not in replica_profiles():
+        names = ", ".join(replica_profiles())
+        raise ValueError(f"pas de réplique pour le site « {profile} » ; répliques : {names} "
+                         f"(no replica of {profile!r}; replicas: {names})")
+    return CONTENT_DIR / profile
+
+
+def site_flavour(root: Path) -> Flavour:
+    """The ``flavour`` of a content folder's ``site.yaml`` (the union's Drupal without one)."""
+    file = root / "site.yaml"
+    if not file.exists():
+        return DRUPAL
+    return Flavour.from_yaml((yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("flavour"))
+
+
+def _entry_from_file(file: Path, default_kind: str, files_pattern: str) -> Entry:
     meta, body = _split_front_matter(file.read_text(encoding="utf-8"))
     published = _as_date(meta["date"]) if meta.get("date") else None
     # Static pages are named by their file; articles get their slug from the loader.
@@ -384,6 +436,7 @@ def _entry_from_file(file: Path, default_kind: str) -> Entry:
         rubric=meta.get("rubric"),
         modified=_modified(meta, published),
         hero=meta.get("hero"),
+        files_pattern=files_pattern,
     )
 
 
@@ -395,6 +448,7 @@ def _legacy_from_file(file: Path) -> LegacyPage:
         title=meta.get("title", ""),
         body=body,
         redirect_to=meta.get("redirect_to"),
+        published=_as_date(meta["date"]) if meta.get("date") else None,
     )
 
 

@@ -15,6 +15,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
+from .flavour import DRUPAL, Flavour
 from .model import (
     CONTENT_DIR,
     NEWS_PATH,
@@ -39,9 +40,9 @@ META_CHARSET_ONLY = frozenset({"divsoup"})
 #: The markups that print dates in French words inside a byline or a meta line ("Publié le
 #: 4 avril 2020 par …"), never as a ``DD MM YYYY`` line of their own.
 INLINE_DATES = frozenset({"blocktheme", LANDMARK_FREE})
-FILES_PREFIX = "/sites/default/files/"
-#: The banner logo of the older generation's pages.
-LEGACY_LOGO = FILES_PREFIX + "logos/logo-urscop-2010.png"
+FILES_PREFIX = DRUPAL.files_prefix
+#: The banner logo of the older generation's pages (the union's; ``Flavour.legacy_logo_path``).
+LEGACY_LOGO = DRUPAL.legacy_logo_path
 
 
 @functools.lru_cache(maxsize=4)
@@ -141,6 +142,9 @@ def _schema_graph(context, tagline: str | None = None) -> Markup:
     the site's slogan (the WebSite's description), left out when empty."""
     base = context.get("base_url", "/").rstrip("/")
     page = context.get("page") or {}
+    news_path = context.get("news_path", NEWS_PATH)
+    schema_types = {**_PAGE_SCHEMA_TYPES, news_path: "CollectionPage",
+                    context.get("press_path", PRESS_PATH): "CollectionPage"}  # fmt: skip
     short_name, site_name = context.get("short_name"), context.get("site_name")
     org_id, site_id = f"{base}/#organization", f"{base}/#website"
     organization = {
@@ -164,7 +168,7 @@ def _schema_graph(context, tagline: str | None = None) -> Markup:
     path = page.get("path")
     url = f"{base}{path}" if path else None
     webpage: dict = {
-        "@type": _PAGE_SCHEMA_TYPES.get(path, "WebPage"),
+        "@type": schema_types.get(path, "WebPage"),
         "name": f"{page.get('title')} – {short_name}",
     }
     if url:
@@ -204,7 +208,7 @@ def _schema_graph(context, tagline: str | None = None) -> Markup:
     if url:
         crumbs = [("Accueil", f"{base}/")]
         if page.get("date_iso"):
-            crumbs.append(("Actualités", base + NEWS_PATH))
+            crumbs.append((context.get("news_title", "Actualités"), base + news_path))
         if path != "/":
             crumbs.append((page.get("title"), None))
         webpage["breadcrumb"] = {"@id": f"{url}#breadcrumb"}
@@ -225,11 +229,18 @@ def _schema_graph(context, tagline: str | None = None) -> Markup:
 class Renderer:
     """Renders the views of one markup; thread-safe (Jinja templates are)."""
 
-    def __init__(self, markup: str, base_url: str = "/", content_dir: str | None = None):
+    def __init__(
+        self,
+        markup: str,
+        base_url: str = "/",
+        content_dir: str | None = None,
+        flavour: Flavour = DRUPAL,
+    ):
         self.markup = markup
         self.env = environment(markup)
         self.base_url = base_url
         self.content_dir = content_dir
+        self.flavour = flavour
 
     def render(self, template: str, site: ReplicaSite, **view) -> bytes:
         context = {
@@ -237,11 +248,16 @@ class Renderer:
             "base_url": self.base_url,
             "markup": self.markup,
             "byline_author": BYLINE_AUTHOR,
+            "news_path": self.flavour.news_path,
+            "news_title": self.flavour.news_title,
+            "press_path": self.flavour.press_path,
+            "search_path": self.flavour.search_path,
+            "login_path": self.flavour.login_path,
             "latest": [teaser_view(entry) for entry in site.latest()],
             **view,
         }
         if template.startswith("legacy"):
-            found = self.env.get_template(f"legacy/{template}")
+            found = self.env.get_template(f"legacy/{self.flavour.legacy_template}")
         else:
             folders = [self.markup]
             while folders[-1] in TEMPLATE_PARENTS:
@@ -259,22 +275,24 @@ class Renderer:
 
     def news_listing(self, site: ReplicaSite, page: int) -> bytes:
         articles = site.articles()[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        path = self.flavour.news_path
         return self.render(
             "listing.html",
             site,
-            page={"title": "Actualités", "path": NEWS_PATH},
+            page={"title": self.flavour.news_title, "path": path},
             items=[teaser_view(entry) for entry in articles],
-            pager=pager_view(NEWS_PATH, page, site.news_pages()),
+            pager=pager_view(path, page, site.news_pages()),
         )
 
     def press_listing(self, site: ReplicaSite, page: int) -> bytes:
         items = site.press_items()[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        path = self.flavour.press_path
         return self.render(
             "press.html",
             site,
-            page={"title": "On parle de nous", "path": PRESS_PATH},
-            items=[press_view(item) for item in items],
-            pager=pager_view(PRESS_PATH, page, site.press_pages()),
+            page={"title": self.flavour.press_title, "path": path},
+            items=[press_view(item, self.flavour.files_prefix) for item in items],
+            pager=pager_view(path, page, site.press_pages()),
         )
 
     def utility(self, site: ReplicaSite, title: str, message: str, form: str | None = None):
@@ -284,7 +302,8 @@ class Renderer:
 
     def legacy(self, site: ReplicaSite, page: LegacyPage) -> bytes:
         view = {"title": page.title, "blocks": page.blocks, "files_dir": "/images/"}
-        return self.render("legacy.html", site, page=view, legacy_logo=LEGACY_LOGO)
+        logo = self.flavour.legacy_logo_path
+        return self.render("legacy.html", site, page=view, legacy_logo=logo)
 
 
 def entry_view(entry: Entry) -> dict:
@@ -313,7 +332,7 @@ def teaser_view(entry: Entry) -> dict:
     }
 
 
-def press_view(item: PressItem) -> dict:
+def press_view(item: PressItem, files_prefix: str = FILES_PREFIX) -> dict:
     return {
         "headline": item.headline,
         "summary": item.summary,
@@ -321,7 +340,7 @@ def press_view(item: PressItem) -> dict:
         "url": item.url,
         "date_raw": item.date_raw,
         "date_iso": item.date.isoformat(),
-        "logo": f"{FILES_PREFIX}logos/{item.logo}" if item.logo else None,
+        "logo": f"{files_prefix}logos/{item.logo}" if item.logo else None,
         "logo_alt": f"Logo {item.media}",
     }
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .app import ReplicaApp, Reply
-from .model import ReplicaSite
+from .model import ReplicaSite, content_dir_for
 
 _COMPRESSIBLE = ("text/", "application/xml", "application/json")
 
@@ -60,14 +60,18 @@ class Fault:
 
 
 class ReplicaServer:
-    """The replica on ``127.0.0.1``; ``port=0`` picks a free port (see ``url``)."""
+    """The replica on ``127.0.0.1``; ``port=0`` picks a free port (see ``url``).
+
+    ``profile`` names the site served: the union's (the default) or a sister site's
+    (``"les-scop-ouest"``: its own texts, from ``content/<profile>/``, in its own flavour).
+    ``markup`` defaults to the site's own (``drupal`` for the union)."""
 
     def __init__(
         self,
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        markup: str = "drupal",
+        markup: str | None = None,
         sitemap: bool = True,
         gzip: bool = True,
         content_dir: str | Path | None = None,
@@ -75,10 +79,15 @@ class ReplicaServer:
         site: ReplicaSite | None = None,
         crawl_delay: float | None = None,
         scale: int = 1,
+        profile: str | None = None,
     ):
         if site is not None and scale != 1:
             raise ValueError("give a site or a scale, not both: ReplicaSite.load(scale=K)")
+        if profile and content_dir is None and site is None:
+            content_dir = content_dir_for(profile)
         self.site = site or ReplicaSite.load(content_dir, scale=scale)
+        #: The name of the site profile served (profiles.yaml).
+        self.profile_name = profile or self.site.profile
         self.gzip = gzip
         self._lock = threading.Lock()
         self._log: list[RequestLogEntry] = []
@@ -97,12 +106,19 @@ class ReplicaServer:
             self.url,
             sitemap=sitemap,
             crawl_delay=crawl_delay,
-            content_dir=str(content_dir) if content_dir else None,
+            content_dir=str(content_dir) if content_dir else self.site.content_dir,
         )
 
     @property
     def markup(self) -> str:
         return self.app.markup
+
+    def register(self):
+        """Declare this server as the site of its profile (``profiles.register_site``), so that
+        ``profile_for_url`` knows its URLs; returns the profile, moved to ``url``."""
+        from scoparchive.profiles import register_site
+
+        return register_site(self.profile_name, self.url)
 
     @property
     def port(self) -> int:
@@ -322,7 +338,7 @@ def _compressible(content_type: str) -> bool:
 
 def serve(
     port: int,
-    markup: str = "drupal",
+    markup: str | None = None,
     host: str = "127.0.0.1",
     *,
     scale: int = 1,
@@ -334,12 +350,15 @@ def serve(
 
     ``scale=K`` serves K times the articles; ``edit_fraction=F`` applies editions 1 to
     ``editions`` (``ReplicaSite.edit``), each changing that share of the articles."""
+    from scoparchive.profiles import PROFILES
+
     server = ReplicaServer(host, port, markup=markup, scale=scale, **options)
+    served = PROFILES[server.profile_name].canonical_host
     edited: set[str] = set()
     if edit_fraction:
         for edition in range(1, editions + 1):
             edited.update(server.site.edit(edit_fraction, edition=edition))
-    print(f"Replica of les-scop-idf.coop ({markup} markup) at {server.url}", flush=True)
+    print(f"Replica of {served} ({server.markup} markup) at {server.url}", flush=True)
     if scale != 1 or edited:
         print(f"{len(server.site.articles())} articles (scale {scale}), "
               f"{len(server.site.html_paths())} HTML pages; {len(edited)} articles edited",

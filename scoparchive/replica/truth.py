@@ -130,23 +130,27 @@ def page_truth(site, target: str) -> PageTruth:
     """The truth of the page at ``target`` (a path, with ``?page=N`` for listings)."""
     from urllib.parse import parse_qs, urlsplit
 
-    from .model import NEWS_PATH, PAGE_SIZE, PRESS_PATH
+    from .model import PAGE_SIZE
 
+    flavour = site.flavour
     parts = urlsplit(target)
     path = parts.path or "/"
     page = int(parse_qs(parts.query).get("page", ["0"])[0])
     latest = [_teaser(entry) for entry in site.latest()]
     with site.lock:
-        if path == NEWS_PATH:
+        if parts.query and target in site.legacy:
+            return _legacy_truth(site.legacy[target])
+        if path == flavour.news_path:
             items = site.articles()[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
             teasers = [_teaser(entry, dated=True) for entry in items]
-            return PageTruth(target, "listing", "Actualités", teasers=teasers, latest=latest)
-        if path == PRESS_PATH:
+            title = flavour.news_title
+            return PageTruth(target, "listing", title, teasers=teasers, latest=latest)
+        if path == flavour.press_path:
             items = site.press_items()[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
             teasers = [
                 TeaserTruth(i.headline, i.url, i.summary, i.date_raw, i.media) for i in items
             ]
-            title = "On parle de nous"
+            title = flavour.press_title
             return PageTruth(target, "press_listing", title, teasers=teasers, latest=latest)
         if path in site.legacy:
             return _legacy_truth(site.legacy[path])

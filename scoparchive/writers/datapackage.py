@@ -47,8 +47,13 @@ def table_schema(table: Table) -> dict:
 def write_datapackage(path: Path, *, name: str, title: str, description: str, site_url: str,
                       licence: Mapping[str, str], tables: Iterable[Table],
                       row_counts: Mapping[str, int], created: str,
-                      run_ids: list[str], parser_version: str) -> None:
-    """Describes the Parquet files already written under ``path.parent``."""
+                      run_ids: list[str], parser_version: str,
+                      sites: Mapping[str, str] | None = None) -> None:
+    """Describes the Parquet files already written under ``path.parent``. ``sites``: name ->
+    base URL of every site the build holds, each a source (a build of the network has
+    several)."""
+    sources = [{"title": title, "path": site_url}] if not sites or len(sites) == 1 else [
+        {"title": name, "path": url} for name, url in sites.items()]
     package = {
         "$schema": PROFILE_URL,
         "name": name,
@@ -58,7 +63,8 @@ def write_datapackage(path: Path, *, name: str, title: str, description: str, si
         "created": created,
         "homepage": site_url,
         "licenses": [dict(licence)],
-        "sources": [{"title": title, "path": site_url}],
+        "sources": sources,
+        "scoparchive:sites": dict(sites or {}),
         "contributors": [{"title": f"scoparchive {__version__}", "roles": ["creator"]}],
         "scoparchive:crawl_runs": run_ids,
         "scoparchive:software_version": __version__,

@@ -11,6 +11,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
+from scoparchive.crawling.distributed import DistributedCrawl
 from scoparchive.crawling.middlewares.download_size import TRUNCATED_FLAG
 from scoparchive.crawling.middlewares.recrawl import ARCHIVED_FLAG
 from scoparchive.crawling.middlewares.robots import ROBOTS_REQUEST
@@ -24,6 +25,8 @@ class ArchiveMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.session = CrawlSession.of(crawler)
+        #: A distributed crawl's bookkeeping (None for a crawl of one process).
+        self.distributed = DistributedCrawl.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -55,6 +58,11 @@ class ArchiveMiddleware:
             self.crawler.stats.inc_value("scoparchive/server_errors")
         elif not request.meta.get(ROBOTS_REQUEST):
             self.crawler.stats.inc_value("scoparchive/usable")
+        if self.distributed is not None:
+            self.distributed.archived(
+                request, response,
+                usable=response.status < 500 and not request.meta.get(ROBOTS_REQUEST),
+                yields_requests=getattr(request.callback, "__name__", None) != "archive_only")
         return response
 
     def _write(self, request: Request, response: Response):

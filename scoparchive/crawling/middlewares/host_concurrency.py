@@ -1,4 +1,15 @@
-"""Politeness that holds with no delay: a hard limit of requests in flight per host."""
+"""Politeness per host: a hard limit of requests in flight per host, and one download slot (the
+delay between requests) per host.
+
+A host is a netloc, host and port: on the network that is the host name (sites run on the
+default port), and two replicas on 127.0.0.1 are two hosts when their ports differ, each standing
+for a site of its own. Scrapy keys its download slots by host name alone, so that the replicas of
+a crawl of several sites would share one slot (one delay, one concurrency for all); the slot is
+named here instead, by netloc.
+
+In a distributed crawl the delay holds for the crawl as a whole: each request waits here until
+it takes its host's turn in Redis (``DistributedCrawl.take_turn``), then goes at once.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +17,8 @@ import asyncio
 from urllib.parse import urlsplit
 
 from scrapy.http import Request, Response
+
+from scoparchive.crawling.distributed import DistributedCrawl
 
 
 class HostConcurrencyMiddleware:
@@ -22,6 +35,7 @@ class HostConcurrencyMiddleware:
     def __init__(self, crawler):
         self.limit = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
         self.semaphores: dict[str, asyncio.Semaphore] = {}
+        self.distributed = DistributedCrawl.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -32,6 +46,11 @@ class HostConcurrencyMiddleware:
         semaphore = self.semaphores.setdefault(host, asyncio.Semaphore(self.limit))
         await semaphore.acquire()
         request.meta[self.HELD] = host
+        # Read by Scrapy's downloader right after the middlewares: the delay is per host too.
+        request.meta["download_slot"] = host
+        if self.distributed is not None:
+            while (wait := self.distributed.take_turn(host)) > 0:
+                await asyncio.sleep(wait)
         return None
 
     def process_response(self, request: Request, response: Response):

@@ -12,12 +12,16 @@ sitemaps, the pages new to the archive, the pages whose lastmod is known, and ev
 A spider middleware, the last on the way out (SPIDER_MIDDLEWARES in ``settings.py``): what it
 holds has its depth already, and is let go to the scheduler as it is. Stat
 ``scoparchive/waited_for_lastmod``: the pages held.
+
+Off in a distributed crawl: a request held in one worker's memory would be lost with it, and the
+sitemaps may be read by another worker.
 """
 
 from __future__ import annotations
 
 from scrapy import Request
 
+from scoparchive.crawling.distributed import DistributedCrawl
 from scoparchive.crawling.recrawl import RecrawlRules
 from scoparchive.crawling.session import CrawlSession
 from scoparchive.crawling.spider import SITEMAP_REQUEST, sitemaps_read
@@ -29,6 +33,7 @@ class LastmodWaitMiddleware:
         self.rules = RecrawlRules.from_settings(crawler.settings)
         #: URL → the first request of it held (the others would be duplicates).
         self.held: dict[str, Request] = {}
+        self.off = DistributedCrawl.of(crawler) is not None
         crawler.signals.connect(self.release, signal=sitemaps_read)
 
     @classmethod
@@ -46,7 +51,7 @@ class LastmodWaitMiddleware:
                 yield item
 
     def _holds(self, item) -> bool:
-        if not isinstance(item, Request) or item.meta.get(SITEMAP_REQUEST):
+        if self.off or not isinstance(item, Request) or item.meta.get(SITEMAP_REQUEST):
             return False
         spider = self.crawler.spider
         if not getattr(spider, "sitemaps_pending", False) or item.url in spider.sitemap_lastmod:

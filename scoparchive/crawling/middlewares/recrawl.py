@@ -8,12 +8,17 @@ from scrapy.http import Request, Response
 from scrapy.responsetypes import responsetypes
 
 from scoparchive.archive import Capture
+from scoparchive.crawling.distributed import DistributedCrawl
+from scoparchive.crawling.middlewares.scope import spider_in_scope
 from scoparchive.crawling.recrawl import RecrawlRules
 from scoparchive.crawling.session import CrawlSession
-from scoparchive.urls import in_scope
 
 ARCHIVED_FLAG = "archived"  # a response served from the archive, not from the network
 #: Headers of a stored response that do not describe its decoded body.
+#: In a request's meta: robots.txt and the sitemaps (``ROBOTS_REQUEST`` in robots.py,
+#: ``SITEMAP_REQUEST`` in spider.py), whose content the crawl reads: never asked conditionally
+#: on another worker's validators, whose 304 would leave this one without their content.
+_DISCOVERY_META = ("scoparchive_robots", "scoparchive_sitemap")
 _TRANSFER_HEADERS = {"content-encoding", "content-length", "transfer-encoding",
                      "x-crawler-transfer-encoding", "x-crawler-content-length"}
 
@@ -37,12 +42,17 @@ class RecrawlMiddleware:
     A page's lastmod is read from ``spider.sitemap_lastmod`` when its request comes here: the
     spider's LastmodWaitMiddleware holds back the known pages until the sitemaps are read, so
     that a lastmod read late neither lets a page be fetched for nothing nor is missed.
+
+    In a distributed crawl (``crawling/distributed.py``) a page may be known to another worker's
+    archive only: its validators, its lastmod and the list of known pages come from Redis, where
+    every worker put those of its archive.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.session = CrawlSession.of(crawler)
         self.rules = RecrawlRules.from_settings(crawler.settings)
+        self.distributed = DistributedCrawl.of(crawler)
         self.seen: set[str] = set()
         self.rechecked = False
         crawler.signals.connect(self.recheck_known_pages, signal=signals.spider_idle)
@@ -57,7 +67,7 @@ class RecrawlMiddleware:
             raise IgnoreRequest("the archive is not open")
         url = request.url
         self.seen.add(url)
-        lastmod = getattr(self.crawler.spider, "sitemap_lastmod", {}).get(url)
+        lastmod = self._lastmod(url)
         if url in state.done_in_resumed_run:
             reason = "captured-by-resumed-run"
         elif self.rules.full:
@@ -69,7 +79,11 @@ class RecrawlMiddleware:
         else:
             if state.unchanged_since(url, lastmod):
                 self.crawler.stats.inc_value("scoparchive/revalidated")
-            for name, value in state.conditional_headers(url).items():
+            headers = state.conditional_headers(url)
+            if (not headers and self.distributed is not None and url not in state.latest
+                    and not any(request.meta.get(key) for key in _DISCOVERY_META)):
+                headers = self.distributed.validators(url)
+            for name, value in headers.items():
                 request.headers.setdefault(name, value)
             return None
         archived = state.archived_copy(url)
@@ -78,6 +92,12 @@ class RecrawlMiddleware:
         self.session.writer.crawl_log.log_skip(url, reason=reason, archived=archived.ref())
         self.crawler.stats.inc_value(f"scoparchive/skipped/{reason}")
         return archived_response(request, archived)
+
+    def _lastmod(self, url: str) -> str | None:
+        spider = self.crawler.spider
+        if hasattr(spider, "lastmod_of"):
+            return spider.lastmod_of(url)
+        return getattr(spider, "sitemap_lastmod", {}).get(url)
 
     def process_response(self, request: Request, response: Response):
         if response.status != 304:
@@ -92,8 +112,9 @@ class RecrawlMiddleware:
         if self.rechecked or self.session.state is None:
             return
         self.rechecked = True
-        missing = [url for url in self.session.state.page_urls()
-                   if url not in self.seen and in_scope(url, spider.profile)]
+        known = (self.distributed.known_pages() if self.distributed is not None
+                 else self.session.state.page_urls())
+        missing = [url for url in known if url not in self.seen and spider_in_scope(spider, url)]
         for url in missing:
             self.crawler.engine.crawl(Request(url, callback=spider.parse))
         if missing:
