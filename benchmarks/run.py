@@ -28,7 +28,8 @@ sys.path.insert(0, str(BENCH_DIR))
 import _common  # noqa: E402
 
 BENCHMARKS = {"extraction": "bench_extraction.py", "realweb": "bench_realweb.py",
-              "crawl": "bench_crawl.py", "scale": "bench_scale.py"}
+              "crawl": "bench_crawl.py", "scale": "bench_scale.py",
+              "network": "bench_network.py"}
 README = BENCH_DIR / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 MAKE_COMMAND = "make bench"
@@ -54,7 +55,7 @@ def load(results_dir: Path, name: str) -> dict | None:
 # --- the summary in the terminal --------------------------------------------------------------
 
 def print_summary(extraction: dict | None, crawl: dict | None, realweb: dict | None = None,
-                  scale: dict | None = None) -> None:
+                  scale: dict | None = None, network: dict | None = None) -> None:
     if extraction:
         table = Table(title=f"extraction: {extraction['pages']['count']} replica pages, "
                       f"median of {extraction['settings']['repetitions']}")
@@ -118,6 +119,25 @@ def print_summary(extraction: dict | None, crawl: dict | None, realweb: dict | N
             colour = "green" if target["met"] else "red"
             console.print(f"{name}: [{colour}]{_target_value(target['measured'])}[/] "
                           f"({_bound(target)}: {'met' if target['met'] else 'not met'})")
+    if network:
+        table = Table(title="the network crawled by distributed workers (Redis)")
+        for column in ("scenario", "workers", "pages", "wall s", "pages/s",
+                       "busiest host: req/s (allowed)", "smallest gap s"):
+            table.add_column(column, justify="left" if column == "scenario" else "right")
+        for scenario, found in network["scenarios"].items():
+            for run in found["runs"]:
+                busiest = max(run["hosts"].values(), key=lambda host: host["requests_per_s"] or 0)
+                table.add_row(scenario, str(run["workers"]), str(run["pages"]),
+                              f"{run['wall_s']:.1f}", f"{run['pages_per_s']:.1f}",
+                              f"{_n(busiest['requests_per_s'], 2)} "
+                              f"({_n(busiest['allowed_per_s'], 2)})",
+                              _n(min((host["min_gap_s"] for host in run["hosts"].values()
+                                      if host["min_gap_s"] is not None), default=None), 3))
+        console.print(table)
+        for name, target in network["targets"].items():
+            colour = "green" if target["met"] else "red"
+            console.print(f"{name}: [{colour}]{_target_value(target['measured'])}[/] "
+                          f"({'met' if target['met'] else 'not met'})")
 
 
 # --- the README section ------------------------------------------------------------------------
@@ -392,8 +412,44 @@ def render_realweb(result: dict) -> list[str]:
     return lines
 
 
+def render_network(result: dict) -> list[str]:
+    load = result.get("load_average_1min") or {}
+    lines = [
+        "### The network, crawled by one and two distributed workers",
+        "",
+        f"`{result['command']}` on {render_machine(result)}. Sites: "
+        + ", ".join(f"`{site['profile']}` on {site['host']}"
+                    for site in result["settings"]["sites"])
+        + f"; a Redis on 127.0.0.1. The whole run took {result['benchmark_wall_s']:.0f} s; "
+        f"1-minute load average {_n(load.get('before'), 2)} before, "
+        f"{_n(load.get('after'), 2)} after.",
+        "",
+        "| scenario | workers | pages | wall s | pages/s | requests/s | per host: requests, "
+        "req/s (allowed), smallest gap s, most in one second |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for scenario, found in result["scenarios"].items():
+        label = (f"{scenario} (delay {found['delay_s']:g} s, scale {found['scale']})")
+        for run in found["runs"]:
+            hosts = "; ".join(
+                f"`{name}` {host['requests']}, {_n(host['requests_per_s'], 2)} "
+                f"({_n(host['allowed_per_s'], 2)}), {_n(host['min_gap_s'], 3)}, "
+                f"{host['max_requests_in_one_second']}"
+                for name, host in run["hosts"].items())
+            lines.append(f"| {label} | {run['workers']} | {run['pages']} | "
+                         f"{run['wall_s']:.1f} | {run['pages_per_s']:.1f} | "
+                         f"{run['requests_per_s']:.1f} | {hosts} |")
+    lines.append("")
+    for name, target in result["targets"].items():
+        verdict = "met" if target["met"] else "**not met**"
+        lines.append(f"- {name.replace('_', ' ')}: {_target_value(target['measured'])}, "
+                     f"{verdict}.")
+    return lines
+
+
 def render_results(extraction: dict | None, crawl: dict | None,
-                   realweb: dict | None = None, scale: dict | None = None) -> str:
+                   realweb: dict | None = None, scale: dict | None = None,
+                   network: dict | None = None) -> str:
     lines = [f"Produced by `{MAKE_COMMAND}` (`.venv/bin/python benchmarks/run.py`); the JSON "
              "files in `benchmarks/results/` hold every number. Rewritten by each run: do not "
              "edit by hand.", ""]
@@ -405,6 +461,8 @@ def render_results(extraction: dict | None, crawl: dict | None,
         lines += [*render_crawl(crawl), ""]
     if scale:
         lines += [*render_scale(scale), ""]
+    if network:
+        lines += [*render_network(network), ""]
     return "\n".join(lines)
 
 
@@ -445,10 +503,11 @@ def main(argv: list[str] | None = None) -> int:
             run_benchmark(name, results_dir, args.quick)
         extraction, crawl = load(results_dir, "extraction"), load(results_dir, "crawl")
         realweb, scale = load(results_dir, "realweb"), load(results_dir, "scale")
+        network = load(results_dir, "network")
         console.rule("[bold]summary")
-        print_summary(extraction, crawl, realweb, scale)
+        print_summary(extraction, crawl, realweb, scale, network)
         if readme is not None and not args.no_readme:
-            update_readme(readme, render_results(extraction, crawl, realweb, scale))
+            update_readme(readme, render_results(extraction, crawl, realweb, scale, network))
             console.print(f"results section of {readme} updated")
     finally:
         if scratch is not None:

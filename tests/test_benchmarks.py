@@ -208,3 +208,30 @@ def test_scale_results_are_well_formed(quick_run):
     section = readme.read_text(encoding="utf-8")
     assert "### Build at scale: a wget WARC of the scaled replica" in section
     assert "python benchmarks/bench_scale.py" in section
+
+
+def test_network_results_are_well_formed(quick_run):
+    """The network crawled by one and then two workers through a Redis: every page of both
+    sites each time, the hosts' request logs read, the targets stated."""
+    results, readme, _ = quick_run
+    result = load(results, "network")
+    assert result["benchmark"] == "network"
+    check_machine(result)
+    assert result["settings"]["quick"] is True
+    assert set(result["scenarios"]) == {"polite", "unthrottled"}
+    for scenario in result["scenarios"].values():
+        one, two = scenario["runs"]
+        assert (one["workers"], two["workers"]) == (1, 2)
+        # The same pages whatever the number of workers: nothing lost, nothing twice.
+        assert one["pages"] == two["pages"] > 0
+        for run in scenario["runs"]:
+            assert positive(run["wall_s"]) and positive(run["pages_per_s"])
+            assert set(run["hosts"]) == {"les-scop-idf", "les-scop-ouest"}
+            for host in run["hosts"].values():
+                assert host["requests"] > 1 and host["max_requests_in_one_second"] >= 1
+        assert positive(scenario["throughput_two_over_one"])
+    assert set(result["targets"]) == {
+        "politeness_per_host_holds",
+        "throughput_grows_with_workers_when_not_bound_by_politeness"}
+    assert "The network, crawled by one and two distributed workers" in readme.read_text(
+        encoding="utf-8")

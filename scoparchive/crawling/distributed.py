@@ -29,10 +29,13 @@ holds that run id. What scrapy-redis alone does not do, done here:
   limit of requests in flight per host stays per worker.
 - **One robots.txt per host.** The answer is shared in Redis: the first worker that needs it
   fetches and archives it, the others read it there.
-- **Incremental recrawls.** Each worker seeds Redis with the validators and the known pages of
-  its archive; conditional requests use them whichever worker's archive holds the page, the
-  known pages are checked again by the crawl as a whole, and the sitemaps' lastmods read by one
-  worker serve all.
+- **Incremental recrawls.** Every answer archived leaves its validators (ETag,
+  Last-Modified) and whether its page is online in Redis, under the crawl's own keys, kept from
+  run to run: the next run's workers ask every page conditionally from their first request,
+  whichever worker's archive holds it. Each worker also seeds them from its archive (a Redis
+  that lost its data, the first distributed run of an archive crawled alone); the known pages
+  are checked again by the crawl as a whole, and the sitemaps' lastmods read by one worker serve
+  all.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ import logging
 import pickle
 import re
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -53,10 +57,13 @@ from scrapy.http import Request, Response
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
 
+from scoparchive.archive.model import is_html
 from scoparchive.crawling.session import CrawlSession, new_run_id
 
 logger = logging.getLogger(__name__)
 
+#: Answers after which a page is no longer online at its URL (``_remember``).
+_GONE_OR_MOVED = frozenset({301, 302, 303, 307, 308, 404, 410})
 #: In a popped request's meta: its entry in this worker's in-flight hash.
 INFLIGHT = "scoparchive_inflight"
 #: In a popped request's meta: the response another worker archived before it died (pickled).
@@ -150,6 +157,13 @@ class CrawlKeys:
         self.known, self.robots = prefix + "known", prefix + "robots"
         #: The responses archived whose request is still in flight, by in-flight entry.
         self.responses = prefix + "responses"
+        #: The crawl's own, kept from run to run: the validators of the latest 200 answer of
+        #: each URL, whichever worker archived it, and the pages online at their latest answer.
+        #: The next run's workers read them from its first request, before the other workers
+        #: have seeded their archives' (a worker starting alone would download in full every
+        #: page held only in another archive).
+        self.crawl_validators = f"scoparchive:{crawl_id}:validators"
+        self.crawl_known = f"scoparchive:{crawl_id}:known"
 
     @staticmethod
     def current(crawl_id: str) -> str:
@@ -323,6 +337,7 @@ class DistributedCrawl:
         if usable:
             self._usable_here += 1
             self.client.incr(self.keys.usable)
+        self._remember(request.url, response)
         entry = request.meta.get(INFLIGHT)
         if not entry:
             return
@@ -337,6 +352,25 @@ class DistributedCrawl:
             return
         self._archived(keys=[self.keys.of("inflight", self.worker), self.keys.responses],
                        args=[entry, state, kept])
+
+    def _remember(self, url: str, response: Response) -> None:
+        """What the next run needs of this answer, whichever worker asks for the URL then: its
+        validators, and whether the page is online (a page gone or moved away is no longer
+        checked)."""
+        status = response.status
+        if status == 200:
+            etag = _header(response, b"ETag")
+            modified = _header(response, b"Last-Modified")
+            pipe = self.client.pipeline(transaction=False)
+            if etag or modified:
+                pipe.hset(self.keys.crawl_validators, url, json.dumps(
+                    {"etag": etag, "last_modified": modified,
+                     "captured_at": datetime.now(UTC).isoformat()}))
+            if is_html(_header(response, b"Content-Type")):
+                pipe.sadd(self.keys.crawl_known, url)
+            pipe.execute()
+        elif status in _GONE_OR_MOVED:
+            self.client.srem(self.keys.crawl_known, url)
 
     def done_with(self, request: Request) -> None:
         """The request went through: its links are queued, or it gave way to another."""
@@ -484,8 +518,8 @@ class DistributedCrawl:
                 continue
             etag, modified = capture.headers.get("ETag"), capture.headers.get("Last-Modified")
             if etag or modified:
-                # The newest capture wins: compared when read (``validators``).
-                pipe.hsetnx(self.keys.validators, url, json.dumps(
+                # What a run wrote is newer than any archive's: never replaced from here.
+                pipe.hsetnx(self.keys.crawl_validators, url, json.dumps(
                     {"etag": etag, "last_modified": modified,
                      "captured_at": capture.captured_at.isoformat()}))
         pages = state.page_urls()
@@ -495,7 +529,7 @@ class DistributedCrawl:
 
     def validators(self, url: str) -> dict[str, str]:
         """If-None-Match and If-Modified-Since from another worker's archive."""
-        stored = self.client.hget(self.keys.validators, url)
+        stored = self.client.hget(self.keys.crawl_validators, url)
         if not stored:
             return {}
         found = json.loads(stored)
@@ -508,7 +542,8 @@ class DistributedCrawl:
 
     def known_pages(self) -> list[str]:
         """Every page the workers' archives hold (their latest answer a 200 HTML page)."""
-        return sorted(member.decode() for member in self.client.smembers(self.keys.known))
+        members = self.client.sunion(self.keys.known, self.keys.crawl_known)
+        return sorted(member.decode() for member in members)
 
 
 class SharedLastmods:
@@ -587,3 +622,8 @@ class DistributedScheduler(RedisScheduler):
 
     def __len__(self) -> int:
         return self.crawl.pending()
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
