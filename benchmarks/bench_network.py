@@ -176,10 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-unthrottled", type=int, default=6,
                         help="the replicas' scale in the unthrottled scenario")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.delay, args.scale, args.scale_unthrottled = 0.02, 1, 1
     scenarios = {"polite": (args.scale, args.delay),
                  "unthrottled": (args.scale_unthrottled, 0.0)}
+    if args.quick:  # a smoke run: the polite scenario alone, short
+        scenarios = {"polite": (1, 0.02)}
     load_before = _common.load_average()
     started = time.perf_counter()
     results: dict[str, dict] = {}
@@ -219,15 +219,14 @@ def main(argv: list[str] | None = None) -> int:
                 "measured": all(run["politeness_held"] for run in polite["runs"]),
                 "met": all(run["politeness_held"] for run in polite["runs"]),
             },
-            "throughput_grows_with_workers_when_not_bound_by_politeness": {
-                "min": 1.0,
-                "measured": results["unthrottled"]["throughput_two_over_one"],
-                "met": results["unthrottled"]["throughput_two_over_one"] > 1.0,
-            },
         },
         "load_average_1min": {"before": load_before, "after": _common.load_average()},
         "benchmark_wall_s": time.perf_counter() - started,
     }
+    if "unthrottled" in results:
+        growth = results["unthrottled"]["throughput_two_over_one"]
+        data["targets"]["throughput_grows_with_workers_when_not_bound_by_politeness"] = {
+            "min": 1.0, "measured": growth, "met": growth > 1.0}
     path = _common.write_results(NAME, data, args.out)
     print(f"results: {path}")
     return 0
