@@ -24,10 +24,9 @@ from scoparchive.crawling.distributed import REPLAYED, DistributedCrawl
 from scoparchive.crawling.middlewares.recrawl import ARCHIVED_FLAG
 
 
-class InFlightSpiderMiddleware:
-    """SPIDER_MIDDLEWARES, below every other on the way out: each request the spider yields from
-    a response is counted as a child of that response's request, which is done once the
-    callback has returned and every child is queued (``DistributedCrawl.output_done``)."""
+class _DistributedOnly:
+    """A middleware of a distributed crawl only: off (``NotConfigured``) in a crawl of one
+    process."""
 
     def __init__(self, crawler):
         self.crawl = DistributedCrawl.of(crawler)
@@ -37,6 +36,13 @@ class InFlightSpiderMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+
+class InFlightSpiderMiddleware(_DistributedOnly):
+    """SPIDER_MIDDLEWARES, below every other on the way out: each request the spider yields from
+    a response is counted as a child of that response's request, which is done once the
+    callback has returned and every child is queued (``DistributedCrawl.output_done``)."""
+
 
     def process_spider_output(self, response, result):
         try:
@@ -61,21 +67,13 @@ class InFlightSpiderMiddleware:
         return item
 
 
-class InFlightDownloaderMiddleware:
+class InFlightDownloaderMiddleware(_DistributedOnly):
     """DOWNLOADER_MIDDLEWARES, first in the chain: the last to see an exception that no other
     turned into a retry (a request refused by the scope or robots.txt, a host unreachable); and
     the first to see a request whose response another worker archived before it died: that
     response goes on, as received, through the other middlewares (decompressed, a redirect
     followed) to the spider, without being downloaded or archived again."""
 
-    def __init__(self, crawler):
-        self.crawl = DistributedCrawl.of(crawler)
-        if self.crawl is None:
-            raise NotConfigured
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_request(self, request: Request):
         kept = request.meta.pop(REPLAYED, None)
