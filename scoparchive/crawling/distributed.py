@@ -151,9 +151,9 @@ class CrawlKeys:
         #: The workers that took part (a set), the run's end mark, the answers archived.
         self.workers, self.done, self.usable = prefix + "workers", prefix + "done", \
             prefix + "usable"
-        #: What the workers share: sitemap lastmods, validators and known pages of their
+        #: What the workers share in a run: sitemap lastmods, the known pages of their
         #: archives, robots.txt answers (hashes and a set, by URL or netloc).
-        self.lastmods, self.validators = prefix + "lastmods", prefix + "validators"
+        self.lastmods = prefix + "lastmods"
         self.known, self.robots = prefix + "known", prefix + "robots"
         #: The responses archived whose request is still in flight, by in-flight entry.
         self.responses = prefix + "responses"
@@ -469,7 +469,7 @@ class DistributedCrawl:
         keys = self.keys
         self.client.set(keys.done, b"1", ex=DONE_KEYS_TTL)
         self._delete_if_equal(keys=[CrawlKeys.current(keys.crawl_id)], args=[keys.run_id])
-        self.client.delete(keys.dupefilter, keys.requests, keys.lastmods, keys.validators,
+        self.client.delete(keys.dupefilter, keys.requests, keys.lastmods,
                            keys.known, keys.robots, keys.responses)
         for key in (keys.workers, keys.usable):
             self.client.expire(key, DONE_KEYS_TTL)
